@@ -1,0 +1,109 @@
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings, strategies as st
+
+from theory.hermite import exact_coefficients, hermite_expansion
+from theory.links import Z, hermite_polynomial, parse_link
+
+# Deterministic reference: Gauss-Hermite (probabilists') quadrature.  hermegauss weights
+# sum to sqrt(2*pi); divide to get expectations.  With 150 nodes it is exact for
+# polynomials of degree < 300.
+NODES, WEIGHTS = np.polynomial.hermite_e.hermegauss(150)
+WEIGHTS = WEIGHTS / math.sqrt(2 * math.pi)
+
+
+def quad_u(f, k):
+    he = np.polynomial.hermite_e.hermeval(NODES, [0] * k + [1])
+    return float(np.sum(WEIGHTS * f(NODES) * he)) / math.factorial(k)
+
+
+def test_relu_coefficients_exact():
+    u = exact_coefficients(parse_link("relu"), 2)
+    assert sp.simplify(u[0] - 1 / sp.sqrt(2 * sp.pi)) == 0
+    assert u[1] == sp.Rational(1, 2)
+    assert sp.simplify(u[2] - 1 / (2 * sp.sqrt(2 * sp.pi))) == 0
+
+
+@pytest.mark.parametrize("k", range(1, 12))
+def test_he_k_is_a_basis_vector(k):
+    u = exact_coefficients(hermite_polynomial(k), k + 2)
+    assert u == [0] * k + [1, 0, 0]
+
+
+def test_normalised_basis():
+    e = hermite_expansion(parse_link("h5"), 5)
+    assert e.normalised()[5][1] == 1
+    assert e[5].exact == 1 / sp.sqrt(120)
+
+
+@pytest.mark.parametrize("name, kmax", [
+    ("abs", 8), ("sign", 8), ("sign(z)*z**2", 8), ("exp(-z**2)", 8), ("z*exp(-z**2/2)", 8),
+    ("cos(z)", 8), ("exp(z)", 8), ("erf", 8), ("Max(z - 1, 0)", 6), ("Heaviside(z)", 6), ("relu", 8),
+])
+def test_closed_forms_against_quadrature(name, kmax):
+    """Closed forms (exact) vs adaptive mpmath-free quadrature on a fine grid split at the kinks."""
+    from scipy.integrate import quad
+
+    link = parse_link(name)
+    e = hermite_expansion(link, kmax)
+    assert e.is_exact, f"{name} should have an exact closed form"
+    f = link.numeric()
+    for c in e.coefficients:
+        he = np.polynomial.hermite_e.HermiteE([0] * c.k + [1])
+        g = lambda t: float(f(t)) * he(t) * math.exp(-t * t / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+        ref = sum(quad(g, a, b, epsabs=1e-13, limit=200)[0] for a, b in [(-40, 0), (0, 1), (1, 40)])
+        ref /= math.factorial(c.k)
+        # quad's absolute error is ~1e-13; the closed form is exact.
+        assert abs(float(c.exact) - ref) < 1e-10, (name, c.k, c.exact, ref)
+
+
+def test_numeric_links_are_labelled_and_accurate():
+    e = hermite_expansion(parse_link("tanh"), 5)
+    assert not e.is_exact and all(c.method == "numeric" for c in e.coefficients)
+    for c in e.coefficients:
+        ref = quad_u(np.tanh, c.k)  # tanh is smooth: 150-node Gauss-Hermite is accurate to ~1e-12
+        assert abs(c.value - ref) < 1e-9
+        assert c.error < 1e-20
+
+
+def test_monte_carlo_agrees_with_exact_sign_squared_link():
+    rng = np.random.default_rng(20261128)
+    z = rng.standard_normal(400_000)
+    f = np.sign(z) * z**2
+    e = hermite_expansion(parse_link("sign(z)*z**2"), 3)
+    for k in (1, 3):
+        samples = f * np.polynomial.hermite_e.hermeval(z, [0] * k + [1]) / math.factorial(k)
+        se = samples.std() / math.sqrt(z.size)
+        assert abs(samples.mean() - float(e[k].exact)) < 4 * se  # 4 standard errors
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(-50, 50), min_size=1, max_size=25))
+def test_random_integer_polynomials_match_quadrature(coeffs):
+    expr = sum(c * Z**n for n, c in enumerate(coeffs))
+    kmax = len(coeffs) + 1
+    u = exact_coefficients(sp.sympify(expr), kmax)
+    poly = np.polynomial.Polynomial(coeffs)
+    for k in range(kmax + 1):
+        ref = quad_u(poly, k)
+        scale = max(1.0, float(np.sum(np.abs(coeffs))) * math.factorial(len(coeffs)))
+        # relative to the size of the coefficients; double-precision quadrature of degree <= 50
+        assert abs(float(u[k]) - ref) <= 1e-9 * scale
+
+
+def test_parametric_polynomial_coefficients():
+    eta, d = sp.symbols("eta d", positive=True)
+    u = exact_coefficients(eta * Z**3 + d * Z, 3)
+    assert u == [0, 3 * eta + d, 0, eta]
+
+
+def test_kmax_range():
+    from theory.errors import ExpansionError
+
+    with pytest.raises(ExpansionError, match="kmax"):
+        hermite_expansion(Z, 201)
+    with pytest.raises(ExpansionError, match="kmax"):
+        hermite_expansion(Z, -1)

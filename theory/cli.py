@@ -1,0 +1,119 @@
+"""Command-line interface: argument parsing, output formats and exit codes only.
+
+Exit status: 0 success, 1 a verification claim failed, 2 bad input (one line on stderr,
+never a traceback).  No mathematics lives here; every command is a thin layer over the
+public API in :mod:`theory`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from theory.errors import TheoryInputError
+
+__all__ = ["main", "build_parser"]
+
+
+class UsageError(TheoryInputError):
+    """Bad command-line syntax."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage dump
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _int_in(lo, hi, name):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{name} must be in [{lo}, {hi}], got {value}")
+        return value
+    return parse
+
+
+def _float(name, *, positive=False, nonneg=False, open_unit=False):
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise argparse.ArgumentTypeError(f"{name} must be finite, got {text!r}")
+        if positive and value <= 0:
+            raise argparse.ArgumentTypeError(f"{name} must be > 0, got {text}")
+        if nonneg and value < 0:
+            raise argparse.ArgumentTypeError(f"{name} must be >= 0, got {text}")
+        if open_unit and not 0 < value < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be in (0, 1), got {text}")
+        return value
+    return parse
+
+
+def _emit(obj, as_json: bool, text: str):
+    if as_json:
+        sys.stdout.write(json.dumps(obj, indent=None, sort_keys=False) + "\n")
+    else:
+        sys.stdout.write(text.rstrip("\n") + "\n")
+
+
+# ---------------------------------------------------------------------------
+# exponents
+# ---------------------------------------------------------------------------
+def _add_exponents(sub):
+    p = sub.add_parser("exponents", help="Hermite expansion, information/generative/power exponents of a link")
+    p.add_argument("link", help="registered name (He3, h3, relu, abs, sign, tanh, sigmoid, erf) or expression in z")
+    p.add_argument("--noise", type=_float("--noise", nonneg=True), default=0.0, help="label-noise std s >= 0")
+    p.add_argument("--kmax", type=_int_in(1, 200, "--kmax"), default=10, help="list u_0..u_kmax (default 10)")
+    p.add_argument("--powers", type=_int_in(1, 12, "--powers"), default=3, help="power exponents p_1..p_K")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.set_defaults(run=_run_exponents)
+
+
+def _run_exponents(args) -> int:
+    from theory.exponents import profile
+    from theory.links import parse_link
+
+    prof = profile(parse_link(args.link, noise=args.noise), kmax=args.kmax, powers=args.powers)
+    _emit(prof.to_dict(), args.json, prof.table())
+    return 0
+
+
+_COMMANDS = [_add_exponents]
+
+
+def register(adder):
+    """Add a sub-command (used by the modules that define predict/simulate/verify/latex)."""
+    _COMMANDS.append(adder)
+    return adder
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="theory", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    sub.required = True
+    for adder in _COMMANDS:
+        adder(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the CLI; returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+        return args.run(args)
+    except TheoryInputError as exc:
+        msg = " ".join(str(exc).split())
+        sys.stderr.write(f"theory: error: {msg}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("theory: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,354 @@
+"""Shared pieces of the simulation engines: the step model, the result, input checks, random streams.
+
+Conventions used by both engines (``full.py`` and ``reduced.py``):
+
+* the hidden direction is ``theta = e_1``, so the overlap is ``m = <w, theta> = w[0]``;
+* one step consumes one fresh sample ``x ~ N(0, I_d)`` with label ``y = target(<x, theta>) + noise * N(0, 1)``;
+* with ``z = <w, x>`` and ``q = ||x||^2 - z^2`` the kernel returns ``(psi, a_next)`` and the first layer moves
+  to ``normalise(w + gamma * psi * (x - z w))``;
+* the hitting time is the number of steps after which ``|m| >= m_thr`` (``m >= m_thr`` when signed) holds
+  for the first time; ``0`` if the start already satisfies it;
+* a run *diverges* at the first step where ``psi``, ``a`` or ``m`` is not finite or the normalisation
+  ``||w + gamma psi (x - z w)||`` overflows; a step that diverges is never counted as a hit.
+
+Random streams: run ``i`` of a simulation seeded with ``seed`` uses the ``i``-th child of
+``SeedSequence(seed)`` (the one ``SeedSequence.spawn`` would give, computed without mutating the caller's
+object), and that child's own children ``j = 0, 1, 2`` for the start, the per-step normals and the
+per-step extra variates. Each stream is consumed strictly sequentially, one fixed-size record per step,
+so the block sizes an engine picks at run time never change the numbers a step sees.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = [
+    "StepModel",
+    "SimulationInputError",
+    "SimulationResult",
+    "STATUS_HIT",
+    "STATUS_CENSORED",
+    "STATUS_DIVERGED",
+]
+
+STATUS_HIT = "hit"
+STATUS_CENSORED = "censored"
+STATUS_DIVERGED = "diverged"
+
+_ENGINES = ("reduced", "full")
+_STARTS = ("uniform", "fixed")
+
+
+class SimulationInputError(ValueError):
+    """A simulation input is invalid; the message names the input.
+
+    Examples
+    --------
+    >>> issubclass(SimulationInputError, ValueError)
+    True
+    """
+
+
+@dataclass(frozen=True)
+class StepModel:
+    """One training algorithm, seen as a spherical step per fresh sample.
+
+    Parameters
+    ----------
+    target : callable
+        The link ``sigma_*``: maps a float64 array ``u`` to ``sigma_*(u)`` elementwise.
+    kernel : callable
+        ``kernel(y, z, q, a) -> (psi, a_next)``, vectorised and broadcasting, where ``y`` is the label,
+        ``z = <w, x>``, ``q = ||x||^2 - z^2`` and ``a`` the current second layer. The first layer then
+        moves to ``normalise(w + gamma * psi * (x - z w))`` and the second layer becomes ``a_next``.
+    noise : float, optional
+        Standard deviation ``s`` of the label noise, ``y = target(u) + s * N(0, 1)``. Default 0.
+    a0 : float, optional
+        Initial second-layer value. Default 1.
+    name : str, optional
+        A label carried into results.
+
+    Examples
+    --------
+    Online SGD with correlation loss for ``sigma = sigma_* = He_3``:
+
+    >>> import numpy as np
+    >>> he3 = lambda u: u**3 - 3*u
+    >>> online = StepModel(target=he3, kernel=lambda y, z, q, a: (a*y*(3*z**2 - 3), a), name="online")
+    >>> psi, a = online.kernel(np.array([1.0]), np.array([2.0]), np.array([5.0]), 1.0)
+    >>> float(psi[0]), a
+    (9.0, 1.0)
+    """
+
+    target: Callable[[np.ndarray], np.ndarray]
+    kernel: Callable[..., tuple]
+    noise: float = 0.0
+    a0: float = 1.0
+    name: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationResult:
+    """Outcome of :func:`theory.simulate.simulate`: one entry per run.
+
+    Attributes
+    ----------
+    hitting_times : numpy.ndarray of int64
+        Steps until weak recovery; ``-1`` where the run was censored or diverged.
+    status : numpy.ndarray of str
+        ``"hit"``, ``"censored"`` or ``"diverged"`` per run.
+    steps : numpy.ndarray of int64
+        Steps each run actually took (hitting time, ``max_steps``, or the step at which it diverged).
+    final_m : numpy.ndarray of float64
+        Overlap at the stopping step (may be NaN for a diverged run).
+    hits, censored, diverged : int
+        Counts of the three outcomes.
+    median : float or None
+        Median hitting time over *all* runs, censored and diverged runs counted as ``+inf``; ``None``
+        when that median is not finite (at least half the runs did not hit).
+    mean : float or None
+        Mean hitting time over the runs that hit; ``None`` if none did.
+    gamma, d, runs, engine, seed, m_thr, signed, max_steps, start, null, model_name, noise, a0
+        The inputs.
+    """
+
+    hitting_times: np.ndarray
+    status: np.ndarray
+    steps: np.ndarray
+    final_m: np.ndarray
+    hits: int
+    censored: int
+    diverged: int
+    median: float | None
+    mean: float | None
+    gamma: float
+    d: int
+    runs: int
+    engine: str
+    seed: Any
+    m_thr: float
+    signed: bool
+    max_steps: int
+    start: str
+    null: bool
+    model_name: str = ""
+    noise: float = 0.0
+    a0: float = 1.0
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_runs(cls, *, hitting_times, status, steps, final_m, **inputs) -> "SimulationResult":
+        """Build a result from per-run arrays, computing the counts and summaries."""
+        ht = np.asarray(hitting_times, dtype=np.int64)
+        st = np.asarray(status, dtype="<U8")
+        hit_mask = st == STATUS_HIT
+        as_inf = np.where(hit_mask, ht.astype(np.float64), np.inf)
+        median = float(np.median(as_inf)) if as_inf.size else None
+        if median is not None and not math.isfinite(median):
+            median = None
+        mean = float(ht[hit_mask].mean()) if hit_mask.any() else None
+        return cls(
+            hitting_times=ht,
+            status=st,
+            steps=np.asarray(steps, dtype=np.int64),
+            final_m=np.asarray(final_m, dtype=np.float64),
+            hits=int(hit_mask.sum()),
+            censored=int((st == STATUS_CENSORED).sum()),
+            diverged=int((st == STATUS_DIVERGED).sum()),
+            median=median,
+            mean=mean,
+            **inputs,
+        )
+
+    @property
+    def hit_fraction(self) -> float:
+        """Fraction of runs that reached weak recovery."""
+        return self.hits / self.runs if self.runs else 0.0
+
+    @property
+    def total_steps(self) -> int:
+        """Run-steps simulated, summed over runs."""
+        return int(self.steps.sum())
+
+    def to_dict(self) -> dict:
+        """JSON-friendly dictionary (lists, ints, floats, ``None`` for NaN).
+
+        Examples
+        --------
+        >>> import json
+        >>> from theory.simulate import StepModel, simulate
+        >>> model = StepModel(target=lambda u: u**3 - 3*u, kernel=lambda y, z, q, a: (a*y*(3*z**2 - 3), a))
+        >>> res = simulate(model, 10, 1e-3, runs=3, seed=0, max_steps=50)
+        >>> sorted(json.loads(json.dumps(res.to_dict())))[:4]
+        ['a0', 'censored', 'd', 'diverged']
+        """
+        return {
+            "model_name": self.model_name,
+            "engine": self.engine,
+            "d": int(self.d),
+            "gamma": float(self.gamma),
+            "runs": int(self.runs),
+            "seed": _seed_to_json(self.seed),
+            "m_thr": float(self.m_thr),
+            "signed": bool(self.signed),
+            "max_steps": int(self.max_steps),
+            "start": self.start,
+            "null": bool(self.null),
+            "noise": float(self.noise),
+            "a0": float(self.a0),
+            "hits": self.hits,
+            "censored": self.censored,
+            "diverged": self.diverged,
+            "median": self.median,
+            "mean": self.mean,
+            "hitting_times": [int(t) for t in self.hitting_times],
+            "status": [str(s) for s in self.status],
+            "steps": [int(t) for t in self.steps],
+            "final_m": [float(v) if math.isfinite(v) else None for v in self.final_m],
+        }
+
+
+def _seed_to_json(seed):
+    if isinstance(seed, np.random.SeedSequence):
+        return {"entropy": seed.entropy, "spawn_key": list(seed.spawn_key)}
+    return seed
+
+
+# ----------------------------------------------------------------------------------------------- checks
+def check_int(name: str, value, minimum: int) -> int:
+    """Return ``value`` as an int if it is an integer ``>= minimum``, else raise SimulationInputError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise SimulationInputError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise SimulationInputError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_positive(name: str, value) -> float:
+    """Return ``value`` as a float if it is a finite number ``> 0``, else raise SimulationInputError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise SimulationInputError(f"{name} must be a positive finite number, got {value!r}")
+    v = float(value)
+    if not (math.isfinite(v) and v > 0):
+        raise SimulationInputError(f"{name} must be a positive finite number, got {value!r}")
+    return v
+
+
+def check_choice(name: str, value, choices) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise SimulationInputError."""
+    if not isinstance(value, str) or value not in choices:
+        raise SimulationInputError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+    return value
+
+
+def check_bool(name: str, value) -> bool:
+    """Return ``value`` if it is a bool, else raise SimulationInputError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise SimulationInputError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_model(model) -> StepModel:
+    """Check that ``model`` looks like a :class:`StepModel` with sane numbers."""
+    for attr in ("target", "kernel"):
+        if not callable(getattr(model, attr, None)):
+            raise SimulationInputError(f"model.{attr} must be callable, got {getattr(model, attr, None)!r}")
+    noise = getattr(model, "noise", 0.0)
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not (math.isfinite(noise) and noise >= 0):
+        raise SimulationInputError(f"model.noise must be a finite number >= 0, got {noise!r}")
+    a0 = getattr(model, "a0", 1.0)
+    if isinstance(a0, bool) or not isinstance(a0, numbers.Real) or not math.isfinite(a0):
+        raise SimulationInputError(f"model.a0 must be a finite number, got {a0!r}")
+    return model
+
+
+def check_threshold(m_thr) -> float:
+    """Weak-recovery threshold in the open interval (0, 1)."""
+    if isinstance(m_thr, bool) or not isinstance(m_thr, numbers.Real) or not (0.0 < float(m_thr) < 1.0):
+        raise SimulationInputError(f"m_thr must be a number in the open interval (0, 1), got {m_thr!r}")
+    return float(m_thr)
+
+
+def check_engine(engine) -> str:
+    return check_choice("engine", engine, _ENGINES)
+
+
+def check_start(start) -> str:
+    return check_choice("start", start, _STARTS)
+
+
+def as_seed_sequence(seed) -> np.random.SeedSequence:
+    """A SeedSequence from an int ``>= 0`` or a SeedSequence (returned unchanged, never spawned from)."""
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise SimulationInputError(f"seed must be a non-negative int or a numpy.random.SeedSequence, got {seed!r}")
+    return np.random.SeedSequence(int(seed))
+
+
+def child_sequence(ss: np.random.SeedSequence, *path: int) -> np.random.SeedSequence:
+    """The descendant of ``ss`` reached by ``spawn`` indices ``path``, without mutating ``ss``.
+
+    ``child_sequence(ss, i)`` equals ``SeedSequence(ss.entropy).spawn(i + 1)[i]`` for a fresh ``ss``.
+    """
+    return np.random.SeedSequence(
+        entropy=ss.entropy, spawn_key=tuple(ss.spawn_key) + tuple(path), pool_size=ss.pool_size
+    )
+
+
+def generator(ss: np.random.SeedSequence, *path: int) -> np.random.Generator:
+    """A PCG64 Generator on the descendant ``path`` of ``ss``."""
+    return np.random.Generator(np.random.PCG64(child_sequence(ss, *path)))
+
+
+# streams of one run: child (run, j)
+STREAM_START = 0
+STREAM_STEP = 1
+STREAM_EXTRA = 2
+
+
+def label_columns(model: StepModel, null: bool) -> tuple[bool, bool]:
+    """Which extra per-step variates are drawn: (label noise, independent null input)."""
+    return bool(model.noise > 0), bool(null)
+
+
+def as_float_array(value, shape) -> np.ndarray:
+    """``value`` as a float64 array broadcast to ``shape`` (read-only view when broadcasting)."""
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.shape != shape:
+        arr = np.broadcast_to(arr, shape)
+    return arr
+
+
+def resolve_events(M, D, A, thr, signed, rows):
+    """First hit and first divergence row in a block of per-step records.
+
+    Parameters
+    ----------
+    M, D, A : ndarray, shape (B, n)
+        Overlap after each step, the normaliser of that step and the second layer after it.
+    thr : float
+    signed : bool
+    rows : int
+        Only the first ``rows`` rows are valid steps.
+
+    Returns
+    -------
+    first_hit, first_bad : ndarray of int64, shape (n,)
+        Row index of the first hit / first non-finite record, ``rows`` if none.
+    """
+    M = M[:rows]
+    bad = ~(np.isfinite(M) & np.isfinite(D[:rows]) & np.isfinite(A[:rows]))
+    hit = (M >= thr) if signed else (np.abs(M) >= thr)
+    first_bad = np.where(bad.any(axis=0), bad.argmax(axis=0), rows)
+    first_hit = np.where(hit.any(axis=0), hit.argmax(axis=0), rows)
+    return first_hit.astype(np.int64), first_bad.astype(np.int64)
+
+
+def initial_hits(m0, thr, signed):
+    """Runs that already satisfy the weak-recovery condition at the start."""
+    return (m0 >= thr) if signed else (np.abs(m0) >= thr)
