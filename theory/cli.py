@@ -86,6 +86,59 @@ def _run_exponents(args) -> int:
 _COMMANDS = [_add_exponents]
 
 
+# ---------------------------------------------------------------------------
+# predict
+# ---------------------------------------------------------------------------
+def _add_rule_options(p, *, d_required=False):
+    p.add_argument("--rule", required=True, help="online | batch-reuse | alternating | custom")
+    p.add_argument("--target", required=True, help="link sigma_* (name or expression in z)")
+    p.add_argument("--student", default=None, help="student activation sigma (default: the target)")
+    p.add_argument("--loss", default="correlation", help="correlation | squared")
+    p.add_argument("--a", type=_float("--a"), default=1.0, help="second-layer value a (default 1)")
+    p.add_argument("--order", type=_int_in(1, 10, "--order"), default=None,
+                   help="batch reuse: terms of the expansion in eta*d (default: exact for polynomial students)")
+    p.add_argument("--keep-a", action="store_true", help="alternating: keep the updated second layer")
+    p.add_argument("--psi", default=None, help="custom rule: psi as an expression in y, z, eta, d, a")
+    p.add_argument("--noise", type=_float("--noise", nonneg=True), default=0.0, help="label-noise std")
+
+
+def _rule_from_args(args):
+    from theory.rules import make_rule
+
+    student = args.student if args.student is not None else args.target
+    return make_rule(args.rule, args.target, student, loss=args.loss, a=args.a, order=args.order,
+                     keep_a=args.keep_a, psi=args.psi, noise=args.noise)
+
+
+def _add_predict(sub):
+    p = sub.add_parser("predict", help="psi, drift coefficients mu_i(eta), exponent curve and thresholds")
+    _add_rule_options(p)
+    p.add_argument("--imax", type=_int_in(1, 40, "--imax"), default=8, help="mu_1..mu_imax (default 8)")
+    p.add_argument("--d", type=_int_in(2, 10**9, "--d"), default=None, help="finite d: crossings and step sizes")
+    p.add_argument("--eta", type=_float("--eta", positive=True), default=None, help="with --d: learning rate")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.set_defaults(run=_run_predict)
+
+
+def _run_predict(args) -> int:
+    from theory.predict import finite_d_report, predict
+
+    if args.eta is not None and args.d is None:
+        raise UsageError("--eta needs --d")
+    prediction = predict(_rule_from_args(args), imax=args.imax)
+    obj = prediction.to_dict()
+    text = prediction.table()
+    if args.d is not None:
+        report = finite_d_report(prediction, args.d, args.eta)
+        obj["finite_d"] = report
+        text += "\n\n" + report["text"]
+    _emit(obj, args.json, text)
+    return 0
+
+
+_COMMANDS.append(_add_predict)
+
+
 def register(adder):
     """Add a sub-command (used by the modules that define predict/simulate/verify/latex)."""
     _COMMANDS.append(adder)

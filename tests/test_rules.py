@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+import sympy as sp
+
+from theory.drift import drift_coefficients
+from theory.errors import RuleError
+from theory.links import Z, parse_link
+from theory.rules import A, D, ETA, Q, Y, make_rule, theory_psi_reference
+
+
+@pytest.mark.parametrize("rule", ["online", "batch-reuse", "alternating"])
+@pytest.mark.parametrize("student", ["He3", "h3", "He4", "z**3 + z**2"])
+def test_correlation_psi_matches_theory_md(rule, student):
+    r = make_rule(rule, "He3", student)
+    assert sp.expand(r.psi - theory_psi_reference(rule, parse_link(student))) == 0
+
+
+def test_online_squared_loss_only_adds_label_free_terms():
+    corr, sq = make_rule("online", "He3", "He3"), make_rule("online", "He3", "He3", loss="squared")
+    assert sp.expand(corr.psi - sq.psi) == 0
+    s = Z**3 - 3 * Z
+    assert sp.expand(sq.label_free + A**2 * s * sp.diff(s, Z)) == 0
+
+
+def test_alternating_squared_loss_terms():
+    """Hand derivation: a~ = a + eta (y - a s) s, psi = a~ (y - a~ s) s'.  The y-dependent
+    extra terms are -3 a eta y s^2 s' + 2 a eta^2 y s^4 s' - eta^2 y^2 s^3 s' (THEORY.md lists
+    -2 a eta y s^2 s'; the a~ y s' term contributes one more -a eta y s^2 s')."""
+    s = Z**3 - 3 * Z
+    ds = sp.diff(s, Z)
+    r = make_rule("alternating", "He3", "He3", loss="squared")
+    corr = A * Y * ds + ETA * Y**2 * s * ds
+    extra = -3 * A * ETA * Y * s**2 * ds + 2 * A * ETA**2 * Y * s**4 * ds - ETA**2 * Y**2 * s**3 * ds
+    assert sp.expand(r.psi - corr - extra) == 0
+
+
+def test_squared_loss_changes_which_mu():
+    mc = drift_coefficients(make_rule("alternating", "He3", "He3"), 8)
+    ms = drift_coefficients(make_rule("alternating", "He3", "He3", loss="squared"), 8)
+    changed = {i for i in mc if sp.expand(mc[i] - ms[i]) != 0}
+    assert changed == {2, 3, 4, 6}
+    # leading small-eta behaviour is unchanged: the corrections are higher order in eta
+    for i in changed:
+        assert sp.limit(ms[i] / mc[i], ETA, 0) == 1
+
+
+def test_batch_reuse_step_is_the_algorithm():
+    """The exact step evaluates psi_1 at z + eta q psi_1; with q -> d and Taylor order 3 it is psi."""
+    r = make_rule("batch-reuse", "He3", "He3")
+    psi1 = A * Y * (3 * Z**2 - 3)
+    assert sp.expand(r.step - psi1.subs(Z, Z + ETA * Q * psi1)) == 0
+    assert sp.expand(r.step.subs(Q, D) - r.psi_full) == 0  # exact: sigma' is quadratic
+
+
+def test_alternating_keep_a_moves_second_layer():
+    r = make_rule("alternating", "He3", "He3", keep_a=True)
+    assert sp.expand(r.a_next - (A + ETA * Y * (Z**3 - 3 * Z))) == 0
+    assert make_rule("alternating", "He3", "He3").a_next == A
+
+
+def test_numeric_kernel_matches_symbolic():
+    r = make_rule("batch-reuse", "h3", "h3")
+    k = r.numeric_kernel(eta=0.01)
+    y, z, q, a = 0.7, -0.3, 48.0, 1.0
+    psi, a_next = k(np.array([y]), np.array([z]), np.array([q]), np.array([a]))
+    ref = float(r.step.subs({Y: y, Z: z, Q: q, A: a, ETA: sp.Rational(1, 100)}))
+    assert psi[0] == pytest.approx(ref, rel=1e-12) and a_next[0] == 1.0
+
+
+def test_custom_rule():
+    r = make_rule("custom", "He3", "He3", psi="y*(3*z**2 - 3) + eta*y**2*z")
+    assert sp.expand(r.psi - (Y * (3 * Z**2 - 3) + ETA * Y**2 * Z)) == 0
+    with pytest.raises(RuleError, match="needs --psi"):
+        make_rule("custom", "He3", "He3")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(rule="sgd"), "unknown rule"),
+    (dict(rule="online", loss="hinge"), "unknown loss"),
+    (dict(rule="batch-reuse", student="relu"), "no classical derivative of order 2"),
+    (dict(rule="batch-reuse", order=7), "too high to be useful"),
+    (dict(rule="batch-reuse", order=0), "--order"),
+])
+def test_bad_rules(kwargs, message):
+    args = dict(rule="online", target="He3", student="He3")
+    args.update(kwargs)
+    with pytest.raises(RuleError, match=message):
+        make_rule(**args)

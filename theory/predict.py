@@ -1,0 +1,441 @@
+"""The main theorem's predictions: exponent curves, thresholds, regimes, step sizes.
+
+THEORY.md section 6: with ``gamma`` in the theorem's range, the number of iterations to
+weak recovery is
+
+    T(eta) = min over i with mu_i(eta) > 0 of  mu_i(eta)^(-2) d^((i-1) v 1),
+
+up to log factors.  With ``eta = d^(-alpha)`` each ``mu_i`` is a polynomial in ``eta, d``
+whose terms ``c eta^e d^f`` scale as ``d^(f - alpha e)``; for large ``d`` the dominant term
+decides both the size and the **sign** of ``mu_i``.  Hence
+
+    e(alpha) = log_d T = min over i with dominant coefficient > 0 of
+               (i-1) v 1  -  2 max_terms (f - alpha e),
+
+a piecewise-linear function with rational breakpoints, computed here exactly.  An index
+whose dominant term is negative cannot win there; :attr:`Prediction.sign_notes` says where
+that happens.  The *refined* curve adds ``log_d E[psi^2]`` (THEORY.md section 7: the
+normalisation cost the step size must pay when ``psi``'s non-correlational part is large).
+
+Thresholds are listed in the direction of increasing learning rate (decreasing
+``alpha``): ``from_index`` wins just above the threshold's ``alpha`` (smaller ``eta``),
+``to_index`` just below it (larger ``eta``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from theory.drift import drift_coefficients, psi_second_moment
+from theory.errors import PredictionError
+from theory.exponents import information_exponent
+from theory.rules import D, ETA, Rule
+
+__all__ = ["Piece", "Threshold", "Prediction", "predict", "finite_d_times", "winning_index",
+           "crossing_etas", "step_size", "index_weight", "check_eta", "finite_d_report"]
+
+ALPHA = sp.Symbol("alpha", real=True)
+
+
+def index_weight(i: int) -> int:
+    """``(i - 1) v 1``: the power of ``d`` in the theorem's ``T`` for index ``i``."""
+    return max(i - 1, 1)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """On ``alpha_min <= alpha <= alpha_max``: ``e(alpha) = slope*alpha + intercept``, won by ``index``."""
+
+    alpha_min: sp.Expr
+    alpha_max: sp.Expr | None
+    index: int
+    regime: str
+    slope: sp.Expr
+    intercept: sp.Expr
+
+    def to_dict(self) -> dict:
+        return {"alpha_min": str(self.alpha_min), "alpha_max": None if self.alpha_max is None else str(self.alpha_max),
+                "index": self.index, "regime": self.regime, "slope": str(self.slope),
+                "intercept": str(self.intercept)}
+
+    def describe(self) -> str:
+        hi = "oo" if self.alpha_max is None else str(self.alpha_max)
+        return (f"{self.alpha_min} <= alpha <= {hi}: e(alpha) = {_linear(self.slope, self.intercept)}"
+                f"  (index {self.index}, {self.regime})")
+
+
+@dataclass(frozen=True)
+class Threshold:
+    alpha: sp.Expr
+    from_index: int
+    to_index: int
+    at_boundary: bool = False
+
+    def to_dict(self) -> dict:
+        return {"alpha": str(self.alpha), "from_index": self.from_index, "to_index": self.to_index,
+                "at_boundary": self.at_boundary}
+
+
+def _linear(slope, intercept) -> str:
+    if slope == 0:
+        return str(intercept)
+    s = "alpha" if slope == 1 else f"{slope}*alpha"
+    if intercept == 0:
+        return s
+    return f"{s} + {intercept}" if intercept > 0 else f"{s} - {-intercept}"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Exact predictions of the theorem for one rule."""
+
+    rule: Rule
+    mu: dict
+    psi_second_moment: sp.Expr
+    alpha_min: sp.Expr
+    pieces: tuple[Piece, ...]
+    thresholds: tuple[Threshold, ...]
+    refined_pieces: tuple[Piece, ...]
+    information_exponent: int | None
+    smallest_index: int | None
+    sign_notes: tuple[str, ...] = field(default=())
+
+    def exponent(self, alpha) -> sp.Expr:
+        """``e(alpha) = log_d T`` (exact)."""
+        return _evaluate(self.pieces, sp.nsimplify(alpha))
+
+    def refined_exponent(self, alpha) -> sp.Expr:
+        return _evaluate(self.refined_pieces, sp.nsimplify(alpha))
+
+    @property
+    def small_lr_exponent(self):
+        last = self.pieces[-1] if self.pieces else None
+        return last.intercept if last is not None and last.slope == 0 else None
+
+    @property
+    def large_lr_exponent(self):
+        if not self.pieces:
+            return None
+        first = self.pieces[0]
+        if self.alpha_min == -sp.oo:
+            return first.intercept if first.slope == 0 else None
+        return first.slope * self.alpha_min + first.intercept
+
+    def to_dict(self) -> dict:
+        r = self.rule
+        return {
+            "rule": r.name, "loss": r.loss, "target": r.target.name, "student": r.student.name,
+            "noise": float(r.target.noise), "a": str(r.a), "order": r.order, "keep_a": r.keep_a,
+            "psi": str(r.psi), "psi_label_free": str(r.label_free),
+            "mu": {str(i): str(v) for i, v in self.mu.items()},
+            "psi_second_moment": str(self.psi_second_moment),
+            "alpha_min": str(self.alpha_min),
+            "pieces": [p.to_dict() for p in self.pieces],
+            "thresholds": [t.to_dict() for t in self.thresholds],
+            "refined_pieces": [p.to_dict() for p in self.refined_pieces],
+            "small_lr_exponent": None if self.small_lr_exponent is None else str(self.small_lr_exponent),
+            "large_lr_exponent": None if self.large_lr_exponent is None else str(self.large_lr_exponent),
+            "information_exponent": self.information_exponent,
+            "smallest_index": self.smallest_index,
+            "sign_notes": list(self.sign_notes),
+            "conventions": "eta = d^(-alpha); e(alpha) = log_d T; thresholds listed from small eta to large eta",
+        }
+
+    def table(self) -> str:
+        r = self.rule
+        lo, why = r.eta_range
+        lines = [r.label, f"psi_eta(y, z) = {r.psi}"]
+        if r.label_free != 0:
+            lines.append(f"label-free part (no drift, adds noise) = {r.label_free}")
+        lines += ["", "drift coefficients mu_i(eta)   [mu_i = E[psi He_i(a) He_{i-1}(b)] / (i! (i-1)!)]"]
+        lines += [f"  mu_{i} = {v}" for i, v in self.mu.items() if v != 0]
+        zero = [str(i) for i, v in self.mu.items() if v == 0]
+        if zero:
+            lines.append(f"  (mu_i = 0 for i = {', '.join(zero)})")
+        lines += ["", f"E[psi^2] at m = 0: {self.psi_second_moment}", "",
+                  f"predicted sample complexity T = d^e(alpha), eta = d^-alpha, valid for alpha >= {lo} ({why}):"]
+        lines += ["  " + p.describe() for p in self.pieces]
+        if self.thresholds:
+            lines.append("thresholds (as eta grows):")
+            for t in self.thresholds:
+                extra = " (at the edge of the valid range)" if t.at_boundary else ""
+                lines.append(f"  alpha = {t.alpha}  (eta = d^-{t.alpha}): index {t.from_index} -> {t.to_index}{extra}")
+        else:
+            lines.append("no threshold: the same index wins for every learning rate")
+        lines.append(f"small-eta exponent: {self.small_lr_exponent}    large-eta exponent: {self.large_lr_exponent}")
+        if [p.describe() for p in self.refined_pieces] != [p.describe() for p in self.pieces]:
+            lines.append("refined (keeping E[psi^2]):")
+            lines += ["  " + p.describe() for p in self.refined_pieces]
+        lines += ["note: " + n for n in self.sign_notes]
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.table()
+
+
+def _terms(expr: sp.Expr) -> list[tuple[int, int, sp.Expr]]:
+    """``[(e, f, c)]`` with ``expr = sum c eta^e d^f``."""
+    expr = sp.expand(expr)
+    if expr == 0:
+        return []
+    extra = expr.free_symbols - {ETA, D}
+    if extra:
+        raise PredictionError(f"mu depends on {sorted(map(str, extra))}; substitute numbers first")
+    poly = sp.Poly(expr, ETA, D)
+    return [(int(e), int(f), c) for (e, f), c in zip(poly.monoms(), poly.coeffs())]
+
+
+def _dominant(terms, alpha) -> tuple[sp.Expr, sp.Expr]:
+    """(exponent of d, summed coefficient of the dominant terms) at a given alpha."""
+    best = max(f - alpha * e for e, f, _c in terms)
+    coeff = sum(c for e, f, c in terms if f - alpha * e == best)
+    return best, coeff
+
+
+def _evaluate(pieces, alpha):
+    for p in pieces:
+        if alpha >= p.alpha_min and (p.alpha_max is None or alpha <= p.alpha_max):
+            return p.slope * alpha + p.intercept
+    raise PredictionError(f"alpha = {alpha} is outside the rule's valid range")
+
+
+def _breakpoints(lines, alpha_lo) -> list[sp.Expr]:
+    points = set()
+    for i, (s1, b1) in enumerate(lines):
+        for s2, b2 in lines[i + 1:]:
+            if s1 != s2:
+                x = sp.Rational(b2 - b1, 1) / (s1 - s2)
+                if alpha_lo == -sp.oo or x > alpha_lo:
+                    points.add(x)
+    return sorted(points)
+
+
+def _winner(term_lists, alpha, extra=None):
+    """(index, exponent line (slope, intercept)) winning at a generic alpha, or None."""
+    best = None
+    for i, terms in term_lists.items():
+        _b, coeff = _dominant(terms, alpha)
+        if not coeff > 0:
+            continue
+        e, f, _c = max(terms, key=lambda t: t[1] - alpha * t[0])
+        slope, intercept = sp.Integer(2 * e), sp.Integer(index_weight(i) - 2 * f)
+        if extra is not None:
+            es, fs, _ = max(extra, key=lambda t: t[1] - alpha * t[0])
+            if fs - alpha * es > 0:
+                slope, intercept = slope - es, intercept + fs
+        value = slope * alpha + intercept
+        if best is None or value < best[2]:
+            best = (i, (slope, intercept), value)
+    return best
+
+
+def _pieces(term_lists, alpha_lo, regime_of, extra=None):
+    lines = []
+    for i, terms in term_lists.items():
+        lines += [(sp.Integer(2 * e), sp.Integer(index_weight(i) - 2 * f)) for e, f, _c in terms]
+    if extra:
+        lines += [(sp.Integer(-e), sp.Integer(f)) for e, f, _c in extra] + [(sp.Integer(0), sp.Integer(0))]
+    points = _breakpoints(lines, alpha_lo)
+    edges = ([alpha_lo] if alpha_lo != -sp.oo else [None]) + points + [None]
+    pieces: list[Piece] = []
+    for left, right in zip(edges[:-1], edges[1:]):
+        if left is None and right is None:
+            mid = sp.Integer(0)
+        elif left is None:
+            mid = right - 1
+        elif right is None:
+            mid = left + 1
+        else:
+            mid = (left + right) / 2
+        win = _winner(term_lists, mid, extra)
+        if win is None:
+            continue
+        i, (slope, intercept), _v = win
+        lo = -sp.oo if left is None else left
+        if pieces and pieces[-1].index == i and pieces[-1].slope == slope and pieces[-1].intercept == intercept \
+                and pieces[-1].alpha_max == lo:
+            prev = pieces[-1]
+            pieces[-1] = Piece(prev.alpha_min, right, i, prev.regime, slope, intercept)
+        else:
+            pieces.append(Piece(lo, right, i, regime_of(i), slope, intercept))
+    return pieces
+
+
+def predict(rule: Rule, imax: int = 8) -> Prediction:
+    """Exact exponent curve, thresholds and regimes for ``rule``.
+
+    Examples
+    --------
+    >>> from theory.rules import make_rule
+    >>> p = predict(make_rule("alternating", "He3", "He3"))
+    >>> [(t.alpha, t.from_index, t.to_index) for t in p.thresholds]
+    [(1/2, 3, 2)]
+    >>> p.exponent(sp.Rational(1, 4)), p.exponent(1)
+    (3/2, 2)
+    """
+    mu = drift_coefficients(rule, imax)
+    term_lists = {i: _terms(v) for i, v in mu.items() if v != 0}
+    alpha_lo, _why = rule.eta_range
+    ie = information_exponent(rule.target, max(imax, 10)).value
+    psi2 = psi_second_moment(rule)
+    extra = _terms(psi2)
+
+    def provisional(i):
+        return ""
+
+    raw = _pieces(term_lists, alpha_lo, provisional)
+    # boundary: indices that tie at alpha_lo (e.g. batch reuse reaching index 1 at eta d = 1)
+    boundary_tie = []
+    if alpha_lo != -sp.oo and raw:
+        first_value = raw[0].slope * alpha_lo + raw[0].intercept
+        for i, terms in term_lists.items():
+            b, coeff = _dominant(terms, alpha_lo)
+            if coeff > 0 and index_weight(i) - 2 * b == first_value and i != raw[0].index:
+                boundary_tie.append(i)
+    winners = {p.index for p in raw} | set(boundary_tie)
+    smallest = min(winners) if winners else None
+
+    def regime_of(i):
+        if i == ie:
+            return "information-exponent regime"
+        if i == smallest:
+            return "generative regime"
+        return "intermediate regime"
+
+    pieces = tuple(Piece(p.alpha_min, p.alpha_max, p.index, regime_of(p.index), p.slope, p.intercept) for p in raw)
+    refined = tuple(_pieces(term_lists, alpha_lo, regime_of, extra))
+    thresholds = []
+    for left, right in zip(pieces[:-1], pieces[1:]):
+        if left.index != right.index:
+            thresholds.append(Threshold(right.alpha_min, right.index, left.index))
+    for i in sorted(boundary_tie):
+        if pieces and i < pieces[0].index:
+            thresholds.append(Threshold(alpha_lo, pieces[0].index, i, at_boundary=True))
+    thresholds.sort(key=lambda t: -t.alpha)
+    notes = _sign_notes(term_lists, alpha_lo)
+    return Prediction(rule, mu, psi2, alpha_lo, pieces, tuple(thresholds), refined, ie, smallest, tuple(notes))
+
+
+def _sign_notes(term_lists, alpha_lo) -> list[str]:
+    notes = []
+    for i, terms in term_lists.items():
+        lines = [(sp.Integer(2 * e), sp.Integer(-2 * f)) for e, f, _c in terms]
+        points = _breakpoints(lines, alpha_lo)
+        probes = points + ([alpha_lo] if alpha_lo != -sp.oo else [])
+        probes += [(a + b) / 2 for a, b in zip(points[:-1], points[1:])]
+        probes += [(points[-1] + 1) if points else (alpha_lo + 1 if alpha_lo != -sp.oo else 0)]
+        if points and alpha_lo == -sp.oo:
+            probes.append(points[0] - 1)
+        bad = sorted({p for p in probes if not _dominant(terms, p)[1] > 0})
+        if bad:
+            where = ", ".join(str(b) for b in bad[:4])
+            notes.append(f"mu_{i} has a non-positive leading term at alpha = {where}: index {i} cannot win there")
+    return notes
+
+
+# ---------------------------------------------------------------------------
+# finite d
+# ---------------------------------------------------------------------------
+def _values(prediction: Prediction, d, eta) -> dict[int, sp.Expr]:
+    subs = {D: sp.nsimplify(d), ETA: sp.nsimplify(eta)}
+    return {i: v.subs(subs) for i, v in prediction.mu.items() if v != 0}
+
+
+def finite_d_times(prediction: Prediction, d, eta) -> dict[int, float]:
+    """``mu_i(eta)^-2 d^((i-1) v 1)`` for every ``i`` with ``mu_i > 0`` at this ``(d, eta)`` (numeric)."""
+    out = {}
+    for i, v in _values(prediction, d, eta).items():
+        fv = float(v)
+        if fv > 0:
+            out[i] = fv**-2 * float(d) ** index_weight(i)
+    return out
+
+
+def winning_index(prediction: Prediction, d, eta) -> int:
+    """The index minimising ``mu_i^-2 d^((i-1) v 1)`` at finite ``d`` and ``eta``."""
+    times = finite_d_times(prediction, d, eta)
+    if not times:
+        raise PredictionError(f"no mu_i is positive at d = {d}, eta = {eta}")
+    return min(times, key=times.get)
+
+
+def crossing_etas(prediction: Prediction, d, eta_min=None, eta_max=None) -> list[tuple[sp.Expr, int, int]]:
+    """Exact learning rates where the finite-``d`` winning index changes.
+
+    Solves ``mu_i(eta)^2 d^w_j = mu_j(eta)^2 d^w_i`` for ``eta`` between the consecutive winners
+    of a fine log grid; returns ``(eta, index below, index above)`` with exact roots when SymPy
+    finds them.
+    """
+    import numpy as np
+
+    d = sp.nsimplify(d)
+    lo = eta_min if eta_min is not None else float(d) ** (-(float(prediction.alpha_min) + 3)
+                                                          if prediction.alpha_min != -sp.oo else -3.0)
+    hi = eta_max if eta_max is not None else float(d) ** (-float(prediction.alpha_min)
+                                                         if prediction.alpha_min != -sp.oo else 0.0)
+    grid = np.geomspace(lo, hi, 400)
+    winners = [winning_index(prediction, d, e) for e in grid]
+    out = []
+    for k in range(len(grid) - 1):
+        i, j = winners[k], winners[k + 1]
+        if i == j:
+            continue
+        eq = prediction.mu[i] ** 2 * d ** index_weight(j) - prediction.mu[j] ** 2 * d ** index_weight(i)
+        eq = sp.expand(eq.subs(D, d))
+        roots = [r for r in sp.Poly(eq, ETA).real_roots() if grid[k] <= float(r) <= grid[k + 1]] \
+            if eq.is_polynomial(ETA) else []
+        root = roots[0] if roots else sp.Float((grid[k] * grid[k + 1]) ** 0.5)
+        out.append((sp.nsimplify(root) if roots else root, i, j))
+    return out
+
+
+def step_size(prediction: Prediction, d, eta, c: float = 1.0, index: int | None = None) -> float:
+    """``gamma = c mu_i d^-((i/2) v 1) / E[psi^2]`` with the finite-``d`` winning index (numeric)."""
+    i = winning_index(prediction, d, eta) if index is None else index
+    subs = {D: sp.nsimplify(d), ETA: sp.nsimplify(eta)}
+    mu_i = float(prediction.mu[i].subs(subs))
+    if mu_i <= 0:
+        raise PredictionError(f"mu_{i} <= 0 at d = {d}, eta = {eta}: no step size follows the theorem")
+    psi2 = float(prediction.psi_second_moment.subs(subs))
+    return float(c) * mu_i * float(d) ** (-max(i / 2, 1)) / psi2
+
+
+def check_eta(prediction: Prediction, d, eta) -> None:
+    """Raise :class:`PredictionError` when ``eta`` is outside the rule's valid range at ``d``."""
+    if not eta > 0:
+        raise PredictionError(f"eta must be > 0, got {eta}")
+    if isinstance(d, bool) or int(d) != d or d < 2:
+        raise PredictionError(f"d must be an integer >= 2, got {d}")
+    lo = prediction.alpha_min
+    if lo != -sp.oo and float(eta) > float(d) ** (-float(lo)) * (1 + 1e-12):
+        _lo, why = prediction.rule.eta_range
+        raise PredictionError(f"eta = {eta} is outside the valid range of the {prediction.rule.name} rule "
+                              f"at d = {d} ({why}, i.e. eta <= {float(d) ** -float(lo):.6g})")
+
+
+def finite_d_report(prediction: Prediction, d, eta=None) -> dict:
+    """Crossings of the competing terms at finite ``d`` and, given ``eta``, ``T_i`` and ``gamma`` (numeric)."""
+    if isinstance(d, bool) or int(d) != d or d < 2:
+        raise PredictionError(f"d must be an integer >= 2, got {d}")
+    out: dict = {"d": int(d)}
+    lines = [f"at d = {d}:"]
+    if prediction.rule.name != "online":
+        crossings = crossing_etas(prediction, d)
+        out["crossings"] = [{"eta": str(e), "eta_float": float(e), "from_index": j, "to_index": i}
+                            for e, i, j in crossings]
+        for e, i, j in crossings:
+            lines.append(f"  mu_{j}^-2 d^{index_weight(j)} = mu_{i}^-2 d^{index_weight(i)} at eta = {e} "
+                         f"~ {float(e):.4g}: index {j} -> {i} as eta grows")
+    if eta is not None:
+        check_eta(prediction, d, eta)
+        times = finite_d_times(prediction, d, eta)
+        win = min(times, key=times.get)
+        gamma = step_size(prediction, d, eta, 1.0)
+        out.update({"eta": float(eta), "winning_index": win,
+                    "theorem_T": {str(i): t for i, t in times.items()}, "gamma_c1": gamma})
+        lines.append(f"  eta = {eta}: index {win} wins; mu_i^-2 d^((i-1) v 1) = "
+                     + ", ".join(f"{i}: {t:.4g}" for i, t in sorted(times.items())))
+        lines.append(f"  step size gamma = c mu_i d^-((i/2) v 1) / E[psi^2] = {gamma:.4g} * c")
+    out["text"] = "\n".join(lines)
+    return out
