@@ -54,8 +54,18 @@ def test_unit_variance_he3_crossing_at_finite_d():
 
 def test_step_size_rule():
     p = predict(make_rule("online", "h3", "h3"))
-    # mu_3 = 1/2; E[psi^2] = E[y^2] E[s'^2] = 1 * 9 E[(z^2-1)^2] / 6 = 3; gamma = c mu_3 d^{-3/2} / E[psi^2]
-    assert step_size(p, 100, 0.1, c=2) == pytest.approx(2 * 0.5 * 100**-1.5 / 3)
+    # mu_3 = 1/2; E[psi^2] = E[y^2] E[s'^2] = 1 * 9 E[(z^2-1)^2] / 6 = 3;
+    # gamma = kappa * 2 * 3! * mu_3 d^{-3/2} / E[psi^2]
+    gamma, i = step_size(p, 100, 0.1, kappa=0.25)
+    assert i == 3 and gamma == pytest.approx(0.25 * 12 * 0.5 * 100**-1.5 / 3)
+
+
+def test_step_size_is_continuous_across_the_threshold():
+    p = predict(make_rule("alternating", "h3", "h3"))
+    ((star, _, _),) = crossing_etas(p, 50)
+    below, i_below = step_size(p, 50, float(star) * 0.999)
+    above, i_above = step_size(p, 50, float(star) * 1.001)
+    assert abs(above / below - 1) < 0.01
 
 
 def test_squared_loss_sign_note():

@@ -139,6 +139,126 @@ def _run_predict(args) -> int:
 _COMMANDS.append(_add_predict)
 
 
+# ---------------------------------------------------------------------------
+# simulate
+# ---------------------------------------------------------------------------
+def _add_simulate(sub):
+    p = sub.add_parser("simulate", help="hitting times of weak recovery by simulation")
+    _add_rule_options(p)
+    p.add_argument("--d", type=_int_in(2, 10**7, "--d"), required=True, help="dimension")
+    p.add_argument("--eta", type=_float("--eta", positive=True), required=True, help="learning rate eta")
+    p.add_argument("--gamma", type=_float("--gamma", positive=True), default=None,
+                   help="first-layer step (default: the theorem's step size with --kappa)")
+    p.add_argument("--kappa", type=_float("--kappa", positive=True), default=None,
+                   help="step-size constant: gamma = kappa max_i 2 i! mu_i d^-((i/2) v 1) / E[psi^2] (default 1/8)")
+    p.add_argument("--runs", type=_int_in(1, 10**6, "--runs"), default=100)
+    p.add_argument("--seed", type=_int_in(0, 2**63 - 1, "--seed"), default=0)
+    p.add_argument("--engine", choices=["reduced", "full"], default="reduced")
+    p.add_argument("--m-thr", type=_float("--m-thr", open_unit=True), default=0.5)
+    p.add_argument("--max-steps", type=_int_in(1, 10**9, "--max-steps"), default=200_000)
+    p.add_argument("--signed", action="store_true", help="stop at m >= m_thr instead of |m| >= m_thr")
+    p.add_argument("--start", choices=["uniform", "fixed"], default="uniform")
+    p.add_argument("--null", action="store_true", help="null control: labels independent of x")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.set_defaults(run=_run_simulate)
+
+
+def _run_simulate(args) -> int:
+    from theory.predict import DEFAULT_KAPPA, check_eta, predict, step_size
+    from theory.simulate import simulate
+    from theory.simulate.cases import case_of, model_for
+
+    rule = _rule_from_args(args)
+    prediction = predict(rule)
+    check_eta(prediction, args.d, args.eta)
+    if args.gamma is not None and args.kappa is not None:
+        raise UsageError("give --gamma or --kappa, not both")
+    if args.gamma is None:
+        gamma, index = step_size(prediction, args.d, args.eta, args.kappa or DEFAULT_KAPPA)
+        how = f"theorem step size, kappa = {args.kappa or DEFAULT_KAPPA}, index {index}"
+    else:
+        gamma, how = args.gamma, "given"
+    model = model_for(case_of(rule, args.psi), args.eta, args.d)
+    result = simulate(model, args.d, gamma, runs=args.runs, seed=args.seed, engine=args.engine,
+                      m_thr=args.m_thr, signed=args.signed, max_steps=args.max_steps, start=args.start,
+                      null=args.null)
+    obj = result.to_dict()
+    obj.update({"rule": rule.name, "loss": rule.loss, "target": rule.target.name, "student": rule.student.name,
+                "eta": args.eta, "gamma_rule": how})
+    hits = [t for t in obj["hitting_times"] if t is not None]
+    text = (f"{rule.label}\nd = {args.d}, eta = {args.eta}, gamma = {gamma:.6g} ({how}), {args.engine} engine, "
+            f"{args.runs} runs, seed {args.seed}{', NULL labels' if args.null else ''}\n"
+            f"hit {len(hits)}/{args.runs}, censored {obj['censored']} (max {args.max_steps} steps), "
+            f"diverged {obj.get('diverged', 0)}\n"
+            f"median hitting time: {obj['median'] if obj['median'] is not None else 'not reached (> half censored)'}")
+    _emit(obj, args.json, text)
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# verify
+# ---------------------------------------------------------------------------
+def _add_verify(sub):
+    p = sub.add_parser("verify", help="check the theorem's predictions against simulation (default: Figure 1 case)")
+    p.add_argument("--rule", default=None, help="default: alternating")
+    p.add_argument("--target", default=None, help="default: h3 (He_3/sqrt(6), unit variance)")
+    p.add_argument("--student", default=None, help="default: the target")
+    p.add_argument("--loss", default=None, help="correlation | squared")
+    p.add_argument("--a", type=_float("--a"), default=None)
+    p.add_argument("--order", type=_int_in(1, 10, "--order"), default=None)
+    p.add_argument("--keep-a", action="store_true")
+    p.add_argument("--psi", default=None)
+    p.add_argument("--noise", type=_float("--noise", nonneg=True), default=None)
+    p.add_argument("--d", type=_int_in(8, 100_000, "--d"), nargs="+", default=None,
+                   help="dimensions for the scaling fits (at least 3)")
+    p.add_argument("--runs", type=_int_in(10, 100_000, "--runs"), default=None)
+    p.add_argument("--kappa", type=_float("--kappa", positive=True), default=None)
+    p.add_argument("--seed", type=_int_in(0, 2**63 - 1, "--seed"), default=None)
+    p.add_argument("--quick", action="store_true", help="smaller sizes (under a minute)")
+    p.add_argument("--out", default=None, help="output directory (records, report.json, figure1.png)")
+    p.add_argument("--resume", action="store_true", help="reuse the points already saved in --out")
+    p.add_argument("--workers", type=_int_in(1, 256, "--workers"), default=None)
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.set_defaults(run=_run_verify)
+
+
+def _run_verify(args) -> int:
+    import dataclasses
+
+    from theory.verify import DEFAULT, QUICK, verify
+
+    cfg = QUICK if args.quick else DEFAULT
+    changes = {k: getattr(args, k) for k in ("rule", "target", "student", "loss", "a", "order", "psi", "noise",
+                                             "runs", "kappa", "seed") if getattr(args, k) is not None}
+    if args.keep_a:
+        changes["keep_a"] = True
+    if args.d is not None:
+        if len(set(args.d)) < 3:
+            raise UsageError("--d needs at least 3 distinct dimensions for a fit")
+        ds = tuple(sorted(set(args.d)))
+        changes.update(ds_scaling=ds, ds_threshold=ds, fig_d=50 if 50 in ds else ds[len(ds) // 2])
+    if "rule" in changes or "target" in changes:
+        changes.setdefault("rule", cfg.rule)
+    cfg = dataclasses.replace(cfg, **changes)
+    executor = None
+    if args.workers is not None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        executor = ProcessPoolExecutor(max_workers=args.workers)
+    try:
+        report = verify(cfg, out_dir=args.out, executor=executor, resume=args.resume,
+                        progress=not args.no_progress and not args.json)
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    _emit(report.to_dict(), args.json, report.table())
+    return 0 if report.passed else 1
+
+
+_COMMANDS += [_add_simulate, _add_verify]
+
+
 def register(adder):
     """Add a sub-command (used by the modules that define predict/simulate/verify/latex)."""
     _COMMANDS.append(adder)
@@ -149,6 +269,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="theory", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     sub.required = True
+    from theory._cli_latex import add_latex  # imports this module's helpers, so registered late
+
+    if add_latex not in _COMMANDS:
+        _COMMANDS.append(add_latex)
     for adder in _COMMANDS:
         adder(sub)
     return parser

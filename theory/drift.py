@@ -23,7 +23,7 @@ from theory.exponents import conditional_power
 from theory.hermite import exact_coefficients
 from theory.rules import A, Y, Rule
 
-__all__ = ["M", "drift_coefficients", "drift_polynomial", "psi_second_moment", "label_moments"]
+__all__ = ["M", "drift_coefficients", "drift_polynomial", "psi_moment", "psi_second_moment", "label_moments"]
 
 #: The overlap ``m = <w, theta>``.
 M = sp.Symbol("m", real=True)
@@ -77,6 +77,26 @@ def label_moments(rule: Rule, nmax: int) -> list[sp.Expr]:
             for n in range(nmax + 1)]
 
 
+def psi_moment(rule: Rule, power: int, *, symbolic_a: bool = False) -> sp.Expr:
+    """Exact ``E[psi_full(y, z)^power]`` at overlap ``m = 0`` (``y`` independent of ``z``).
+
+    ``psi^p = sum_k y^k G_k(z)`` gives ``E[psi^p] = sum_k E[y^k] E[G_k(z)]``, both exact.
+
+    Examples
+    --------
+    >>> from theory.rules import make_rule
+    >>> psi_moment(make_rule("online", "h3", "h3"), 4)  # E[y^4] E[s'^4] = (3348/36) * (81*60/36)
+    12555
+    """
+    if isinstance(power, bool) or not isinstance(power, int) or power < 1:
+        raise RuleError(f"power must be a positive integer, got {power!r}")
+    psi = rule.psi_full if symbolic_a else rule.psi_full.subs(A, rule.a)
+    parts = _y_parts(sp.expand(psi**power))
+    moments = label_moments(rule, max(parts))
+    total = sum((moments[k] * exact_coefficients(g, 0)[0] for k, g in parts.items()), sp.Integer(0))
+    return sp.factor_terms(sp.expand(total))
+
+
 def psi_second_moment(rule: Rule, *, symbolic_a: bool = False) -> sp.Expr:
     """Exact ``E[psi_full(y, z)^2]`` at overlap ``m = 0`` (``y`` independent of ``z``).
 
@@ -89,12 +109,4 @@ def psi_second_moment(rule: Rule, *, symbolic_a: bool = False) -> sp.Expr:
     >>> psi_second_moment(make_rule("online", "He3", "He3"))
     108
     """
-    psi = rule.psi_full if symbolic_a else rule.psi_full.subs(A, rule.a)
-    parts = _y_parts(psi)
-    top = 2 * max(parts)
-    moments = label_moments(rule, top)
-    total = sp.Integer(0)
-    for k, gk in parts.items():
-        for l, gl in parts.items():
-            total += moments[k + l] * exact_coefficients(sp.expand(gk * gl), 0)[0]
-    return sp.factor_terms(sp.expand(total))
+    return psi_moment(rule, 2, symbolic_a=symbolic_a)

@@ -290,7 +290,7 @@ def parse_expression(text: str, symbols: Mapping[str, sp.Symbol], *, what: str =
     >>> parse_expression("__import__('os')", {"z": Z})
     Traceback (most recent call last):
     ...
-    theory.errors.LinkError: expression "__import__('os')": unknown function '__import__' (allowed: ...
+    theory.errors.LinkError: expression "__import__('os')": only numbers are allowed as literals at "'os'"
     """
     if not isinstance(text, str):
         raise LinkError(f"{what} must be a string, got {type(text).__name__}")
@@ -352,7 +352,43 @@ class Link:
 
     def numeric(self, module: str = "numpy"):
         """A vectorised numeric version of the link (``lambdify``; floats, labelled numeric)."""
-        return sp.lambdify(Z, self.expr, modules=_lambdify_modules(module))
+        return fast_lambdify([Z], self.expr, module)
+
+
+def fast_lambdify(args, expr, module: str = "numpy"):
+    """``sympy.lambdify`` whose code writes small integer powers as products.
+
+    numpy's ``x**3`` is roughly 30 times slower per element than ``x*x*x``; simulations
+    call these functions millions of times.  Polynomials are put in Horner form first.
+    """
+    from sympy.printing.numpy import NumPyPrinter
+
+    class _Printer(NumPyPrinter):
+        def _print_Pow(self, e, rational=False):
+            if e.exp.is_Integer and 2 <= e.exp <= 12:
+                base = self.parenthesize(e.base, 100)
+                return "(" + "*".join([base] * int(e.exp)) + ")"
+            return super()._print_Pow(e, rational=rational)
+
+    expr = sp.sympify(expr)
+    syms = [a for a in args if isinstance(a, sp.Symbol)]
+    if syms and expr.is_polynomial(*syms):
+        try:
+            expr = sp.horner(sp.expand(expr), *syms[::-1])
+        except (sp.PolynomialError, ValueError, TypeError):
+            pass
+    if module == "math":
+        from sympy.printing.pycode import PythonCodePrinter
+
+        class _MathPrinter(PythonCodePrinter):
+            _print_Pow = _Printer._print_Pow
+
+        printer = _MathPrinter({"fully_qualified_modules": False, "inline": True,
+                                "allow_unknown_functions": False, "user_functions": {}})
+        return sp.lambdify(args, expr, modules=["math"], printer=printer)
+    printer = _Printer({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True,
+                        "user_functions": {}})
+    return sp.lambdify(args, expr, modules=_lambdify_modules(module), printer=printer)
 
 
 def _lambdify_modules(module: str):

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import math
+
 import sympy as sp
 
 from theory.drift import drift_coefficients, psi_second_moment
@@ -33,7 +35,8 @@ from theory.exponents import information_exponent
 from theory.rules import D, ETA, Rule
 
 __all__ = ["Piece", "Threshold", "Prediction", "predict", "finite_d_times", "winning_index",
-           "crossing_etas", "step_size", "index_weight", "check_eta", "finite_d_report"]
+           "crossing_etas", "step_size", "theorem_time", "index_weight", "check_eta", "finite_d_report",
+           "DEFAULT_KAPPA", "numeric_coefficients"]
 
 ALPHA = sp.Symbol("alpha", real=True)
 
@@ -337,19 +340,28 @@ def _sign_notes(term_lists, alpha_lo) -> list[str]:
 # ---------------------------------------------------------------------------
 # finite d
 # ---------------------------------------------------------------------------
-def _values(prediction: Prediction, d, eta) -> dict[int, sp.Expr]:
-    subs = {D: sp.nsimplify(d), ETA: sp.nsimplify(eta)}
-    return {i: v.subs(subs) for i, v in prediction.mu.items() if v != 0}
+_NUMERIC: dict = {}
+
+
+def numeric_coefficients(prediction: Prediction, d, eta) -> tuple[dict[int, float], float]:
+    """``({i: mu_i}, E[psi^2])`` as floats at ``(d, eta)`` -- the numeric edge of the exact results.
+
+    The exact polynomials are lambdified once per prediction (cached), so sweeps and bootstrap
+    loops do not pay for symbolic substitution.
+    """
+    key = id(prediction)
+    if key not in _NUMERIC or _NUMERIC[key][0] is not prediction:
+        fns = {i: sp.lambdify((D, ETA), v, "math") for i, v in prediction.mu.items() if v != 0}
+        _NUMERIC[key] = (prediction, fns, sp.lambdify((D, ETA), prediction.psi_second_moment, "math"))
+    _p, fns, psi2 = _NUMERIC[key]
+    d, eta = float(d), float(eta)
+    return {i: float(f(d, eta)) for i, f in fns.items()}, float(psi2(d, eta))
 
 
 def finite_d_times(prediction: Prediction, d, eta) -> dict[int, float]:
     """``mu_i(eta)^-2 d^((i-1) v 1)`` for every ``i`` with ``mu_i > 0`` at this ``(d, eta)`` (numeric)."""
-    out = {}
-    for i, v in _values(prediction, d, eta).items():
-        fv = float(v)
-        if fv > 0:
-            out[i] = fv**-2 * float(d) ** index_weight(i)
-    return out
+    mu, _ = numeric_coefficients(prediction, d, eta)
+    return {i: v**-2 * float(d) ** index_weight(i) for i, v in mu.items() if v > 0}
 
 
 def winning_index(prediction: Prediction, d, eta) -> int:
@@ -390,15 +402,44 @@ def crossing_etas(prediction: Prediction, d, eta_min=None, eta_max=None) -> list
     return out
 
 
-def step_size(prediction: Prediction, d, eta, c: float = 1.0, index: int | None = None) -> float:
-    """``gamma = c mu_i d^-((i/2) v 1) / E[psi^2]`` with the finite-``d`` winning index (numeric)."""
-    i = winning_index(prediction, d, eta) if index is None else index
-    subs = {D: sp.nsimplify(d), ETA: sp.nsimplify(eta)}
-    mu_i = float(prediction.mu[i].subs(subs))
-    if mu_i <= 0:
-        raise PredictionError(f"mu_{i} <= 0 at d = {d}, eta = {eta}: no step size follows the theorem")
-    psi2 = float(prediction.psi_second_moment.subs(subs))
-    return float(c) * mu_i * float(d) ** (-max(i / 2, 1)) / psi2
+#: Default fraction of the drift that the normalisation's shrinkage may cost at the start.
+DEFAULT_KAPPA = 0.125
+
+
+def step_size(prediction: Prediction, d, eta, kappa: float = DEFAULT_KAPPA) -> tuple[float, int]:
+    """The theorem's step size at finite ``d`` and ``eta`` (numeric), and the index that sets it.
+
+    ``gamma = kappa max_i [2 i! mu_i d^-((i/2) v 1)] / E[psi^2]`` over ``i`` with ``mu_i > 0``:
+    the theorem's scaling ``c mu_i d^-((i/2) v 1)`` with ``c = 2 i! kappa``, i.e. the step at
+    which the normalisation's shrinkage of ``m`` at the start ``m = d^-1/2``
+    (``gamma^2 d E[psi^2] m / 2``, THEORY.md section 7) is ``kappa`` times index ``i``'s drift
+    (``gamma i! mu_i m^(i-1)``).  ``kappa <= 1`` is the range where drift beats shrinkage at
+    the start.  The max over ``i`` keeps ``gamma`` continuous in ``eta``.
+
+    Examples
+    --------
+    >>> from theory.rules import make_rule
+    >>> g, i = step_size(predict(make_rule("online", "h3", "h3")), 100, 0.0, kappa=0.125)
+    >>> i, round(g / (0.125 * 2 * 6 * 0.5 * 100**-1.5 / 3), 12)
+    (3, 1.0)
+    """
+    if not 0 < kappa <= 64:
+        raise PredictionError(f"kappa must be in (0, 64], got {kappa}")
+    mu, psi2 = numeric_coefficients(prediction, d, eta)
+    cands = {i: 2 * math.factorial(i) * v * float(d) ** (-max(i / 2, 1)) for i, v in mu.items() if v > 0}
+    if not cands:
+        raise PredictionError(f"no mu_i is positive at d = {d}, eta = {eta}: the theorem gives no step size")
+    i = max(cands, key=cands.get)
+    return kappa * cands[i] / psi2, i
+
+
+def theorem_time(prediction: Prediction, d, eta) -> tuple[float, int]:
+    """``min_i mu_i^-2 d^((i-1) v 1)`` over positive ``mu_i`` and its index (numeric, no constants)."""
+    times = finite_d_times(prediction, d, eta)
+    if not times:
+        raise PredictionError(f"no mu_i is positive at d = {d}, eta = {eta}")
+    i = min(times, key=times.get)
+    return times[i], i
 
 
 def check_eta(prediction: Prediction, d, eta) -> None:
@@ -431,11 +472,12 @@ def finite_d_report(prediction: Prediction, d, eta=None) -> dict:
         check_eta(prediction, d, eta)
         times = finite_d_times(prediction, d, eta)
         win = min(times, key=times.get)
-        gamma = step_size(prediction, d, eta, 1.0)
+        gamma, gi = step_size(prediction, d, eta)
         out.update({"eta": float(eta), "winning_index": win,
-                    "theorem_T": {str(i): t for i, t in times.items()}, "gamma_c1": gamma})
+                    "theorem_T": {str(i): t for i, t in times.items()}, "gamma": gamma, "kappa": DEFAULT_KAPPA})
         lines.append(f"  eta = {eta}: index {win} wins; mu_i^-2 d^((i-1) v 1) = "
                      + ", ".join(f"{i}: {t:.4g}" for i, t in sorted(times.items())))
-        lines.append(f"  step size gamma = c mu_i d^-((i/2) v 1) / E[psi^2] = {gamma:.4g} * c")
+        lines.append(f"  step size gamma = kappa max_i 2 i! mu_i d^-((i/2) v 1) / E[psi^2] = {gamma:.4g} "
+                     f"(kappa = {DEFAULT_KAPPA}, set by index {gi})")
     out["text"] = "\n".join(lines)
     return out

@@ -13,9 +13,11 @@ Conventions used by both engines (``full.py`` and ``reduced.py``):
 
 Random streams: run ``i`` of a simulation seeded with ``seed`` uses the ``i``-th child of
 ``SeedSequence(seed)`` (the one ``SeedSequence.spawn`` would give, computed without mutating the caller's
-object), and that child's own children ``j = 0, 1, 2`` for the start, the per-step normals and the
-per-step extra variates. Each stream is consumed strictly sequentially, one fixed-size record per step,
-so the block sizes an engine picks at run time never change the numbers a step sees.
+object), and two PCG64 streams on that child's own children ``j = 0, 1``: stream 0 gives the normals
+(first those of the start, then one fixed-size record per step), stream 1 the other variates (the
+reduced engine's chi-square draws, the full engine's label-noise and null inputs). Each stream is
+consumed strictly sequentially, so the block and chunk sizes an engine picks at run time never change
+the numbers a step sees.
 """
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
+
+from theory.errors import TheoryInputError
 
 __all__ = [
     "StepModel",
@@ -43,7 +47,7 @@ _ENGINES = ("reduced", "full")
 _STARTS = ("uniform", "fixed")
 
 
-class SimulationInputError(ValueError):
+class SimulationInputError(TheoryInputError):
     """A simulation input is invalid; the message names the input.
 
     Examples
@@ -51,6 +55,9 @@ class SimulationInputError(ValueError):
     >>> issubclass(SimulationInputError, ValueError)
     True
     """
+
+
+SimulationInputError.__module__ = "theory.simulate"  # shown in tracebacks under its public name
 
 
 @dataclass(frozen=True)
@@ -175,7 +182,8 @@ class SimulationResult:
         return int(self.steps.sum())
 
     def to_dict(self) -> dict:
-        """JSON-friendly dictionary (lists, ints, floats, ``None`` for NaN).
+        """JSON-friendly dictionary: lists, ints, floats; ``None`` for a run's hitting time when it did
+        not hit (instead of ``-1``), for a NaN overlap and for an undefined median or mean.
 
         Examples
         --------
@@ -205,7 +213,7 @@ class SimulationResult:
             "diverged": self.diverged,
             "median": self.median,
             "mean": self.mean,
-            "hitting_times": [int(t) for t in self.hitting_times],
+            "hitting_times": [int(t) if st == STATUS_HIT else None for t, st in zip(self.hitting_times, self.status)],
             "status": [str(s) for s in self.status],
             "steps": [int(t) for t in self.steps],
             "final_m": [float(v) if math.isfinite(v) else None for v in self.final_m],
@@ -306,9 +314,8 @@ def generator(ss: np.random.SeedSequence, *path: int) -> np.random.Generator:
 
 
 # streams of one run: child (run, j)
-STREAM_START = 0
-STREAM_STEP = 1
-STREAM_EXTRA = 2
+STREAM_STEP = 0
+STREAM_EXTRA = 1
 
 
 def label_columns(model: StepModel, null: bool) -> tuple[bool, bool]:
@@ -340,13 +347,41 @@ def resolve_events(M, D, A, thr, signed, rows):
     -------
     first_hit, first_bad : ndarray of int64, shape (n,)
         Row index of the first hit / first non-finite record, ``rows`` if none.
+
+    Notes
+    -----
+    Cheap column reductions find the candidate runs first: a column whose sum is finite has only
+    finite entries (a non-finite entry makes the sum inf or NaN), and a column can contain a hit only
+    if its NaN-ignoring maximum (or minimum) crosses the threshold. Only those columns are scanned.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> M = np.array([[0.1, 0.2], [0.6, np.nan], [0.7, 0.9]])
+    >>> resolve_events(M, np.ones_like(M), np.ones_like(M), 0.5, False, 3)
+    (array([1, 2]), array([3, 1]))
     """
-    M = M[:rows]
-    bad = ~(np.isfinite(M) & np.isfinite(D[:rows]) & np.isfinite(A[:rows]))
-    hit = (M >= thr) if signed else (np.abs(M) >= thr)
-    first_bad = np.where(bad.any(axis=0), bad.argmax(axis=0), rows)
-    first_hit = np.where(hit.any(axis=0), hit.argmax(axis=0), rows)
-    return first_hit.astype(np.int64), first_bad.astype(np.int64)
+    M, D, A = M[:rows], D[:rows], A[:rows]
+    n = M.shape[1]
+    first_hit = np.full(n, rows, dtype=np.int64)
+    first_bad = np.full(n, rows, dtype=np.int64)
+    total = M.sum(axis=0)
+    total += D.sum(axis=0)
+    total += A.sum(axis=0)
+    cand = np.flatnonzero(~np.isfinite(total))
+    if cand.size:
+        bad = ~(np.isfinite(M[:, cand]) & np.isfinite(D[:, cand]) & np.isfinite(A[:, cand]))
+        first_bad[cand] = np.where(bad.any(axis=0), bad.argmax(axis=0), rows)
+    with np.errstate(invalid="ignore"):
+        reach = np.fmax.reduce(M, axis=0) >= thr
+        if not signed:
+            reach |= np.fmin.reduce(M, axis=0) <= -thr
+    cand = np.flatnonzero(reach)
+    if cand.size:
+        Mc = M[:, cand]
+        hit = (Mc >= thr) if signed else (np.abs(Mc) >= thr)
+        first_hit[cand] = np.where(hit.any(axis=0), hit.argmax(axis=0), rows)
+    return first_hit, first_bad
 
 
 def initial_hits(m0, thr, signed):

@@ -14,9 +14,9 @@ coordinate of a uniform point on the sphere.
 Speed: runs are processed as vectors; the random numbers of a block of steps are drawn at once per run
 (amortising Python overhead), labels ``target(u)`` and ``u^2 + g^2 + R`` are computed for the whole block
 vectorised, only the state-dependent part runs step by step, and finished runs leave the active set at
-the end of each block. Each run's streams are consumed one fixed record per step (normals
-``(u, g[, e][, u'])`` from stream 1 and ``R / 2 ~ Gamma((d - 2) / 2)`` from stream 2), so block sizes
-do not affect results.
+the end of each block. Each run's two streams are consumed sequentially, one fixed record per step
+(normals ``(u, g[, e][, u'])`` from stream 0 and ``R / 2 ~ Gamma((d - 2) / 2)`` from stream 1, after the
+start's draws), so block sizes do not affect results.
 """
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ from ._common import (
     STATUS_DIVERGED,
     STATUS_HIT,
     STREAM_EXTRA,
-    STREAM_START,
     STREAM_STEP,
     as_float_array,
     generator,
@@ -39,9 +38,10 @@ from ._common import (
 __all__ = ["run_reduced", "reduced_increments", "reduced_step", "reduced_start"]
 
 # Target number of (step x run) cells per block: bounds memory (about 7 arrays of this many float64).
-BLOCK_CELLS = 1 << 19
+BLOCK_CELLS = 1 << 20
 MIN_BLOCK = 32
 MAX_BLOCK = 4096
+TILE = 64  # runs per transpose tile
 
 
 def reduced_step(m, a, u, g, Q, y, kernel, gamma, out_m=None, out_den=None):
@@ -100,29 +100,52 @@ def reduced_step(m, a, u, g, Q, y, kernel, gamma, out_m=None, out_den=None):
     return m_new, a_next, den
 
 
-def reduced_start(gen: np.random.Generator, d: int, start: str) -> float:
-    """Initial overlap of one run: exact uniform-on-sphere law, or ``d^{-1/2}`` for ``"fixed"``."""
+def reduced_start(gen_normal: np.random.Generator, gen_gamma: np.random.Generator, d: int, start: str) -> float:
+    """Initial overlap of one run: exact uniform-on-sphere law, or ``d^{-1/2}`` for ``"fixed"``.
+
+    The uniform start is ``u / sqrt(u^2 + chi^2_{d-1})``: the first coordinate of ``v / ||v||`` with
+    ``v ~ N(0, I_d)``. It takes one normal from ``gen_normal`` and one gamma variate from ``gen_gamma``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> reduced_start(None, None, 16, "fixed")
+    0.25
+    >>> g = np.random.default_rng(0)
+    >>> m0 = np.array([reduced_start(g, g, 16, "uniform") for _ in range(4000)])
+    >>> bool(abs((m0**2).mean() - 1/16) < 0.005)   # E[m0^2] = 1/d; SE of the mean about 0.0013
+    True
+    """
     if start == "fixed":
         return d ** -0.5
-    u0 = gen.standard_normal()
-    rest = 2.0 * gen.standard_gamma((d - 1) / 2.0)
+    u0 = gen_normal.standard_normal()
+    rest = 2.0 * gen_gamma.standard_gamma((d - 1) / 2.0)
     return float(u0 / np.sqrt(u0 * u0 + rest))
 
 
 def _draw_block(gens_step, gens_extra, idx, B, k, half_df):
-    """Per-run draws for a block of ``B`` steps, laid out step-major: normals (k, B, n), gamma (B, n)."""
+    """Per-run draws for a block of ``B`` steps, laid out step-major: normals (k, B, n), gamma (B, n).
+
+    Each run fills a contiguous (B, k) record from its own stream; tiles of runs are then transposed
+    into the step-major layout (tiling keeps the transpose in cache, several times faster than one
+    big strided copy).
+    """
     n = len(idx)
-    raw = np.empty((n, B, k))
-    for j, i in enumerate(idx):
-        gens_step[i].standard_normal(out=raw[j])
-    normals = np.ascontiguousarray(raw.transpose(2, 1, 0))
-    if half_df > 0:
-        rawg = np.empty((n, B))
-        for j, i in enumerate(idx):
-            gens_extra[i].standard_gamma(half_df, out=rawg[j])
-        gam = np.ascontiguousarray(rawg.T)
-    else:
-        gam = np.zeros((B, n))
+    normals = np.empty((k, B, n))
+    gam = np.empty((B, n)) if half_df > 0 else np.zeros((B, n))
+    T = min(TILE, n)
+    tile = np.empty((T, B, k))
+    gtile = np.empty((T, B))
+    for j0 in range(0, n, T):
+        chunk = idx[j0:j0 + T]
+        c = len(chunk)
+        for jj, i in enumerate(chunk):
+            gens_step[i].standard_normal(out=tile[jj])
+        normals[:, :, j0:j0 + c] = tile[:c].transpose(2, 1, 0)
+        if half_df > 0:
+            for jj, i in enumerate(chunk):
+                gens_extra[i].standard_gamma(half_df, out=gtile[jj])
+            gam[:, j0:j0 + c] = gtile[:c].T
     return normals, gam
 
 
@@ -138,13 +161,110 @@ def _labels(model, normals, with_noise, with_null):
     return y
 
 
+RUN_BLOCK = 2048  # steps drawn at a time per run on the compiled path
+
+
+def _compiled_loop():
+    """The per-run inner loop, compiled with numba (built on first use)."""
+    global _LOOP
+    if _LOOP is None:
+        import math
+
+        import numba
+
+        @numba.njit
+        def loop(kern, eta, dd, m, a, U, G, Q, Y, gamma, thr, signed):
+            for t in range(U.shape[0]):
+                s = math.sqrt(max(1.0 - m * m, 0.0)) * G[t]
+                z = m * U[t] + s
+                q = Q[t] - z * z
+                psi, a_next = kern(Y[t], z, q, a, eta, dd)
+                c = psi * gamma
+                v = (U[t] - z * m) * c + m
+                den = math.sqrt(c * c * q + 1.0)
+                m_new = v / den
+                if not (math.isfinite(m_new) and math.isfinite(den) and math.isfinite(a_next)):
+                    return 2, t, m_new, a_next
+                m, a = m_new, a_next
+                if m >= thr or (not signed and m <= -thr):
+                    return 1, t, m, a
+            return 0, U.shape[0], m, a
+
+        _LOOP = loop
+    return _LOOP
+
+
+_LOOP = None
+
+
+def _run_reduced_compiled(model, compiled, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, null):
+    """Same chain, same streams, one run at a time through a compiled loop.
+
+    Each run draws its records exactly as :func:`_draw_block` does (``(B, k)`` normals from stream 0,
+    ``B`` gamma variates from stream 1, strictly in order), so the numbers a step sees are the same
+    as on the vectorised path; the cost is proportional to the run-steps actually taken.
+    """
+    fn, (eta, dd) = compiled
+    loop = _compiled_loop()
+    runs = len(run_seqs)
+    with_noise, with_null = label_columns(model, null)
+    k = 2 + with_noise + with_null
+    half_df = (d - 2) / 2.0
+    hitting = np.full(runs, -1, dtype=np.int64)
+    steps = np.zeros(runs, dtype=np.int64)
+    status = np.full(runs, STATUS_CENSORED, dtype="<U8")
+    final_m = np.zeros(runs)
+    thr, gam_f = float(m_thr), float(gamma)
+    with np.errstate(all="ignore"):
+        for i, ss in enumerate(run_seqs):
+            gs, gx = generator(ss, STREAM_STEP), generator(ss, STREAM_EXTRA)
+            m = reduced_start(gs, gx, d, start)
+            a = float(model.a0)
+            final_m[i] = m
+            if initial_hits(np.array([m]), m_thr, signed)[0]:
+                hitting[i], status[i] = 0, STATUS_HIT
+                continue
+            t = 0
+            while t < max_steps:
+                B = min(RUN_BLOCK, max_steps - t)
+                normals = gs.standard_normal((B, k)).T
+                gam = gx.standard_gamma(half_df, B) if half_df > 0 else np.zeros(B)
+                U, G = np.ascontiguousarray(normals[0]), np.ascontiguousarray(normals[1])
+                Q = U * U + G * G + 2.0 * gam
+                Y = np.ascontiguousarray(_labels(model, normals, with_noise, with_null), dtype=np.float64)
+                code, row, m, a = loop(fn, eta, dd, m, a, U, G, Q, Y, gam_f, thr, signed)
+                if code:
+                    steps[i] = t + row + 1
+                    status[i] = STATUS_HIT if code == 1 else STATUS_DIVERGED
+                    if code == 1:
+                        hitting[i] = t + row + 1
+                    break
+                t += B
+            else:
+                steps[i] = t
+            final_m[i] = m
+    return {"hitting_times": hitting, "status": status, "steps": steps, "final_m": final_m}
+
+
+def _compiled_kernel_of(model):
+    jit = getattr(model.kernel, "jit", None)
+    if jit is None:
+        return None
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return None
+    return jit()
+
+
 def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, null, block=None):
     """Simulate independent runs of the overlap chain; see :func:`theory.simulate.simulate`.
 
     Parameters
     ----------
     run_seqs : list of numpy.random.SeedSequence
-        One per run; its children 0, 1, 2 feed the start, the per-step normals and ``R``.
+        One per run; its child 0 feeds the normals (start, then ``(u, g[, e][, u'])`` per step), child 1
+        the gamma variates (start's ``chi^2_{d-1} / 2``, then ``R / 2`` per step).
     block : int, optional
         Force a block length (testing only: results do not depend on it).
 
@@ -152,14 +272,17 @@ def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, n
     -------
     dict with arrays ``hitting_times``, ``status``, ``steps``, ``final_m``.
     """
+    compiled = _compiled_kernel_of(model) if block is None else None
+    if compiled is not None:
+        return _run_reduced_compiled(model, compiled, d, gamma, run_seqs, m_thr=m_thr, signed=signed,
+                                     max_steps=max_steps, start=start, null=null)
     runs = len(run_seqs)
     with_noise, with_null = label_columns(model, null)
     k = 2 + with_noise + with_null
     half_df = (d - 2) / 2.0
     gens_step = [generator(ss, STREAM_STEP) for ss in run_seqs]
-    gens_extra = [generator(ss, STREAM_EXTRA) for ss in run_seqs] if half_df > 0 else None
-
-    m0 = np.array([reduced_start(generator(ss, STREAM_START), d, start) for ss in run_seqs], dtype=np.float64)
+    gens_extra = [generator(ss, STREAM_EXTRA) for ss in run_seqs]
+    m0 = np.array([reduced_start(gs, gx, d, start) for gs, gx in zip(gens_step, gens_extra)], dtype=np.float64)
     hitting = np.full(runs, -1, dtype=np.int64)
     steps = np.zeros(runs, dtype=np.int64)
     status = np.full(runs, STATUS_CENSORED, dtype="<U8")
@@ -172,7 +295,7 @@ def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, n
     m = m0[active].copy()
     a = np.full(active.size, float(model.a0))
     t_done = 0
-    kernel, target_gamma = model.kernel, float(gamma)
+    kernel, step_gamma = model.kernel, float(gamma)
 
     with np.errstate(all="ignore"):
         while active.size and t_done < max_steps:
@@ -189,12 +312,9 @@ def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, n
             M = np.empty((B, n))
             D = np.empty((B, n))
             A = np.empty((B, n))
-            shape = (n,)
-            for t in range(B):
-                _, a, _ = reduced_step(m, a, U[t], G[t], Q[t], Y[t], kernel, target_gamma, out_m=M[t], out_den=D[t])
-                a = as_float_array(a, shape)
-                A[t] = a
-                m = M[t]
+            for u, g, Qt, y, m_row, d_row, a_row in zip(U, G, Q, Y, M, D, A):
+                _, a_row[...], _ = reduced_step(m, a, u, g, Qt, y, kernel, step_gamma, out_m=m_row, out_den=d_row)
+                m, a = m_row, a_row
             first_hit, first_bad = resolve_events(M, D, A, m_thr, signed, B)
             cols = np.arange(n)
             is_hit = first_hit < np.minimum(first_bad, B)
@@ -221,7 +341,7 @@ def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, n
 def reduced_increments(model, d, gamma, m, a, ss, samples, *, null=False, chunk=1 << 16):
     """``samples`` draws of ``m' - m`` for one reduced step from overlap ``m`` and second layer ``a``.
 
-    Streams: child 1 of ``ss`` gives the normals ``(u, g[, e][, u'])`` per sample, child 2 gives ``R / 2``;
+    Streams: child 0 of ``ss`` gives the normals ``(u, g[, e][, u'])`` per sample, child 1 gives ``R / 2``;
     both are consumed sequentially, so ``chunk`` does not affect the output.
     """
     with_noise, with_null = label_columns(model, null)

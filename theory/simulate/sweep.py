@@ -1,0 +1,435 @@
+"""Resumable, deterministic, parallel sweeps over parameter points.
+
+A sweep is a list of *points* (JSON-serialisable dicts such as ``{"rule": "alternating", "d": 50,
+"eta": 0.01, "gamma": 1e-4, "runs": 100}``) and a picklable top-level *point function* mapping one point
+to a list of tidy record dicts (for example one per run). :func:`run_sweep` evaluates the points on any
+:class:`concurrent.futures.Executor` and keeps the results safe on disk:
+
+* every point has a stable id, a hash of its canonical JSON (:func:`point_id`), and seeds its own
+  randomness from that JSON (:func:`point_seed`), so records never depend on the number of workers or
+  on the order points finish in;
+* each finished point is written at once, atomically (temporary file + :func:`os.replace`), to
+  ``out_dir/points/<id>.json``, and the aggregates ``out_dir/records.json`` and ``out_dir/records.csv``
+  (all finished points, in point order) are rewritten atomically after every point;
+* so a sweep stopped by Ctrl-C, a failing point, a lost worker or a full disk loses at most the points
+  in flight, and ``resume=True`` skips the saved points and ends with the same records as an
+  uninterrupted run.
+
+Layout of ``out_dir``::
+
+    points/<id>.json   {"id": ..., "point": {...}, "records": [...]}
+    records.json       [record, ...]   every record carries "point_id"
+    records.csv        the same, one row per record, columns in first-seen order
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+import tempfile
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ._common import SimulationInputError
+
+__all__ = ["run_sweep", "point_seed", "point_id", "canonical_json", "load_records", "SweepError"]
+
+POINTS_DIR = "points"
+RECORDS_JSON = "records.json"
+RECORDS_CSV = "records.csv"
+
+
+class SweepError(RuntimeError):
+    """A sweep point failed; the points finished before it are saved.
+
+    Attributes
+    ----------
+    index : int
+        Position of the failing point in ``points``.
+    point : dict
+        The failing point.
+    point_id : str
+        Its id.
+    """
+
+    def __init__(self, message, *, index, point, point_id):
+        super().__init__(message)
+        self.index = index
+        self.point = point
+        self.point_id = point_id
+
+
+SweepError.__module__ = "theory.simulate"
+
+
+def canonical_json(point: Mapping) -> str:
+    """The canonical JSON text of a point: sorted keys, no spaces, ASCII, no NaN.
+
+    Examples
+    --------
+    >>> canonical_json({"d": 50, "eta": 0.01, "rule": "online"})
+    '{"d":50,"eta":0.01,"rule":"online"}'
+    >>> canonical_json({"rule": "online", "eta": 0.01, "d": 50})
+    '{"d":50,"eta":0.01,"rule":"online"}'
+    """
+    if not isinstance(point, Mapping):
+        raise SimulationInputError(f"a sweep point must be a dict, got {point!r}")
+    try:
+        return json.dumps(point, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise SimulationInputError(f"sweep point {point!r} is not JSON-serialisable: {exc}") from None
+
+
+def point_id(point: Mapping) -> str:
+    """Stable id of a point: the first 16 hex digits of the SHA-256 of its canonical JSON.
+
+    Examples
+    --------
+    >>> point_id({"d": 50, "eta": 0.01})
+    '53ac50e4e4621636'
+    """
+    return hashlib.sha256(canonical_json(point).encode("ascii")).hexdigest()[:16]
+
+
+def point_seed(point: Mapping) -> np.random.SeedSequence:
+    """A SeedSequence whose entropy is the SHA-256 of the point's canonical JSON (256 bits).
+
+    A point function seeds itself with this, so its records depend on the point alone.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.random.default_rng(point_seed({"d": 50, "seed": 0})).integers(1000)
+    >>> b = np.random.default_rng(point_seed({"seed": 0, "d": 50})).integers(1000)
+    >>> bool(a == b)
+    True
+    """
+    digest = hashlib.sha256(canonical_json(point).encode("ascii")).digest()
+    return np.random.SeedSequence(int.from_bytes(digest, "big"))
+
+
+def _json_default(obj):
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj)
+    raise TypeError(f"object of type {type(obj).__name__} is not JSON-serialisable")
+
+
+def _evaluate_point(point_fn, point, pid):
+    """Worker side: run the point function and return JSON-normalised records tagged with the point id."""
+    out = point_fn(dict(point))
+    if isinstance(out, Mapping) or not hasattr(out, "__iter__"):
+        raise TypeError(f"point_fn must return a list of dicts, got {type(out).__name__}")
+    records = []
+    for rec in out:
+        if not isinstance(rec, Mapping):
+            raise TypeError(f"point_fn must return a list of dicts, got an item of type {type(rec).__name__}")
+        rec = dict(rec)
+        if rec.setdefault("point_id", pid) != pid:
+            raise ValueError(f"record field 'point_id' is reserved for the point id, got {rec['point_id']!r}")
+        records.append({"point_id": pid, **rec})
+    return _finite_or_none(json.loads(json.dumps(records, default=_json_default)))
+
+
+def _finite_or_none(obj):
+    """Replace NaN and infinities by None, so that the saved files are standard JSON."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, list):
+        return [_finite_or_none(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: _finite_or_none(v) for k, v in obj.items()}
+    return obj
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: a temporary file in the same folder, fsync, os.replace."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _csv_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, sort_keys=True)
+    return value
+
+
+class _Store:
+    """The on-disk state of one sweep: per-point files and the aggregates."""
+
+    def __init__(self, out_dir, points, ids):
+        self.root = Path(out_dir)
+        self.pdir = self.root / POINTS_DIR
+        self.pdir.mkdir(parents=True, exist_ok=True)
+        self.points = points
+        self.ids = ids
+        self.records: dict[int, list] = {}
+        self._json_cache: dict[int, str] = {}
+        self._csv_cache: dict[int, tuple] = {}
+
+    def point_path(self, i) -> Path:
+        return self.pdir / f"{self.ids[i]}.json"
+
+    def load(self, i) -> bool:
+        path = self.point_path(i)
+        if not path.exists():
+            return False
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            ok = data.get("id") == self.ids[i] and canonical_json(data["point"]) == canonical_json(self.points[i])
+            records = data["records"]
+        except (OSError, ValueError, KeyError, TypeError, SimulationInputError):
+            ok = False
+        if not ok:
+            warnings.warn(f"ignoring unreadable or mismatched saved point {path}; it will be recomputed")
+            return False
+        self.records[i] = records
+        return True
+
+    def save(self, i, records) -> None:
+        payload = {"id": self.ids[i], "point": self.points[i], "records": records}
+        _atomic_write(self.point_path(i), json.dumps(payload, indent=1, allow_nan=False) + "\n")
+        self.records[i] = records
+        self.write_aggregates()
+
+    def all_records(self) -> list:
+        return [rec for i in sorted(self.records) for rec in self.records[i]]
+
+    def write_aggregates(self) -> None:
+        """Rewrite records.json and records.csv from the finished points, in point order.
+
+        The text of each point's records is cached, so a rewrite costs about one write of the files.
+        """
+        order = sorted(self.records)
+        columns: dict[str, None] = {}
+        for i in order:
+            for rec in self.records[i]:
+                for key in rec:
+                    columns.setdefault(key, None)
+        header = tuple(columns)
+        json_parts, csv_parts = [], []
+        for i in order:
+            if i not in self._json_cache:
+                self._json_cache[i] = ",\n".join(json.dumps(rec, allow_nan=False) for rec in self.records[i])
+            if self._json_cache[i]:
+                json_parts.append(self._json_cache[i])
+            cached = self._csv_cache.get(i)
+            if cached is None or cached[0] != header:
+                buf = io.StringIO()
+                writer = csv.DictWriter(buf, fieldnames=list(header), restval="", lineterminator="\n")
+                for rec in self.records[i]:
+                    writer.writerow({k: _csv_cell(v) for k, v in rec.items()})
+                cached = self._csv_cache[i] = (header, buf.getvalue())
+            csv_parts.append(cached[1])
+        _atomic_write(self.root / RECORDS_JSON, "[\n" + ",\n".join(json_parts) + "\n]\n")
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow(header)
+        _atomic_write(self.root / RECORDS_CSV, buf.getvalue() + "".join(csv_parts))
+
+
+def _terminate_pool(pool) -> None:
+    """Stop a ProcessPoolExecutor we own at once (Ctrl-C): terminate its workers, drop queued work.
+
+    Its futures are left to the pool (which cancels the queued ones and fails the rest as broken):
+    cancelling them here as well trips CPython 3.11's pool manager (InvalidStateError on cancelled
+    futures).
+    """
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for p in procs:
+        try:
+            p.terminate()
+        except Exception:  # pragma: no cover - a worker already gone
+            pass
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def run_sweep(
+    points,
+    point_fn: Callable[[dict], list],
+    out_dir,
+    *,
+    executor: cf.Executor | None = None,
+    resume: bool = False,
+    progress: bool = True,
+) -> list[dict]:
+    """Evaluate ``point_fn`` on every point, in parallel, saving each point as it finishes.
+
+    Parameters
+    ----------
+    points : sequence of dict
+        JSON-serialisable parameter points, all distinct.
+    point_fn : callable
+        A picklable top-level function ``point_fn(point) -> list[dict]`` that seeds itself from the point
+        (use :func:`point_seed`). Records may hold numpy scalars and arrays; they are stored as standard
+        JSON, with NaN and infinities as ``None``.
+    out_dir : str or path-like
+        Folder for ``points/<id>.json``, ``records.json`` and ``records.csv`` (created if needed).
+    executor : concurrent.futures.Executor, optional
+        Where to run the points, e.g. ``dask.distributed.Client(...).get_executor()``. Default: a local
+        ``ProcessPoolExecutor`` with ``os.cpu_count()`` workers, shut down at the end.
+    resume : bool
+        Skip points already saved under ``out_dir`` (the final records are the same as an uninterrupted
+        run's). Without it every point is recomputed and its file overwritten.
+    progress : bool
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    list of dict
+        The records of all points, in point order, each with a ``"point_id"`` field.
+
+    Raises
+    ------
+    SweepError
+        When a point function raises (or its worker is lost). Points that finished, including those
+        running at the time, are saved first; the message names the point.
+    SimulationInputError
+        For points that are not dicts, not JSON-serialisable, or duplicated.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> def fn(point):
+    ...     rng = np.random.default_rng(point_seed(point))
+    ...     return [{"x": point["x"], "run": r, "draw": int(rng.integers(100))} for r in range(2)]
+    >>> with tempfile.TemporaryDirectory() as out, ThreadPoolExecutor(2) as ex:
+    ...     recs = run_sweep([{"x": 1}, {"x": 2}], fn, out, executor=ex, progress=False)
+    ...     again = run_sweep([{"x": 1}, {"x": 2}], fn, out, executor=ex, progress=False, resume=True)
+    >>> [(r["x"], r["run"]) for r in recs], recs == again
+    ([(1, 0), (1, 1), (2, 0), (2, 1)], True)
+    """
+    points = list(points)
+    canon = [canonical_json(p) for p in points]
+    points = [json.loads(c) for c in canon]  # plain JSON data, as a worker and a reload will see it
+    ids = [hashlib.sha256(c.encode("ascii")).hexdigest()[:16] for c in canon]
+    seen: dict[str, int] = {}
+    for i, pid in enumerate(ids):
+        if pid in seen:
+            raise SimulationInputError(f"points[{i}] duplicates points[{seen[pid]}]: {canon[i]}")
+        seen[pid] = i
+    if not callable(point_fn):
+        raise SimulationInputError(f"point_fn must be callable, got {point_fn!r}")
+
+    store = _Store(out_dir, points, ids)
+    if resume:
+        for i in range(len(points)):
+            store.load(i)
+    pending = [i for i in range(len(points)) if i not in store.records]
+
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(points), initial=len(points) - len(pending), disable=not progress,
+               desc="sweep", unit="point")
+    try:
+        if pending:
+            _run_pending(store, pending, point_fn, executor, bar)
+        store.write_aggregates()
+    finally:
+        bar.close()
+    return store.all_records()
+
+
+def _run_pending(store: _Store, pending, point_fn, executor, bar) -> None:
+    own = executor is None
+    pool = cf.ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, len(pending))) if own else executor
+    futures: dict = {}
+    clean_exit = False
+    try:
+        for i in pending:
+            futures[pool.submit(_evaluate_point, point_fn, store.points[i], store.ids[i])] = i
+        failures: list = []
+        handled = set()
+        for fut in cf.as_completed(futures):
+            handled.add(fut)
+            i = futures[fut]
+            exc = fut.exception()
+            if exc is not None:
+                failures.append((i, exc))
+                break
+            store.save(i, fut.result())
+            bar.update(1)
+        if failures:
+            # stop what has not started, keep what is running: save its results, then report
+            for fut in futures:
+                if fut not in handled:
+                    fut.cancel()
+            for fut in cf.as_completed([f for f in futures if f not in handled and not f.cancelled()]):
+                i = futures[fut]
+                try:
+                    exc = fut.exception()
+                except cf.CancelledError:
+                    continue
+                if exc is not None:
+                    failures.append((i, exc))
+                else:
+                    store.save(i, fut.result())
+                    bar.update(1)
+            i, exc = failures[0]
+            n_saved = len(store.records)
+            more = f" ({len(failures) - 1} more point(s) failed too)" if len(failures) > 1 else ""
+            raise SweepError(
+                f"sweep point {i} (id {store.ids[i]}) failed with {type(exc).__name__}: {exc}{more}\n"
+                f"  point: {canonical_json(store.points[i])}\n"
+                f"  {n_saved} of {len(store.points)} points are saved under {store.root}; fix the cause and "
+                f"rerun with resume=True to finish the sweep",
+                index=i, point=store.points[i], point_id=store.ids[i],
+            ) from exc
+        clean_exit = True
+    except SweepError:
+        clean_exit = True
+        raise
+    finally:
+        if not clean_exit:  # Ctrl-C, a failed save (full disk), ...: stop everything now
+            if own:
+                _terminate_pool(pool)
+            else:
+                for fut in futures:
+                    fut.cancel()
+        elif own:
+            pool.shutdown(wait=True)
+
+
+def load_records(out_dir) -> list[dict]:
+    """The aggregate records saved by :func:`run_sweep` under ``out_dir``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> def fn(point):
+    ...     return [{"x": point["x"]}]
+    >>> with tempfile.TemporaryDirectory() as out, ThreadPoolExecutor(1) as ex:
+    ...     _ = run_sweep([{"x": 3}], fn, out, executor=ex, progress=False)
+    ...     [r["x"] for r in load_records(out)]
+    [3]
+    """
+    return json.loads((Path(out_dir) / RECORDS_JSON).read_text(encoding="utf-8"))
