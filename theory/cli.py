@@ -157,7 +157,8 @@ def _add_simulate(sub):
     p.add_argument("--m-thr", type=_float("--m-thr", open_unit=True), default=0.5)
     p.add_argument("--max-steps", type=_int_in(1, 10**9, "--max-steps"), default=200_000)
     p.add_argument("--signed", action="store_true", help="stop at m >= m_thr instead of |m| >= m_thr")
-    p.add_argument("--start", choices=["uniform", "fixed"], default="uniform")
+    p.add_argument("--start", choices=["uniform", "positive", "fixed"], default="uniform",
+                   help="uniform on the sphere; positive: the same conditioned on m0 > 0; fixed: m0 = d^-1/2")
     p.add_argument("--null", action="store_true", help="null control: labels independent of x")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.set_defaults(run=_run_simulate)
@@ -169,12 +170,11 @@ def _run_simulate(args) -> int:
     from theory.simulate.cases import case_of, model_for
 
     rule = _rule_from_args(args)
-    prediction = predict(rule)
-    check_eta(prediction, args.d, args.eta)
+    check_eta(rule, args.d, args.eta)
     if args.gamma is not None and args.kappa is not None:
         raise UsageError("give --gamma or --kappa, not both")
     if args.gamma is None:
-        gamma, index = step_size(prediction, args.d, args.eta, args.kappa or DEFAULT_KAPPA)
+        gamma, index = step_size(predict(rule), args.d, args.eta, args.kappa or DEFAULT_KAPPA)
         how = f"theorem step size, kappa = {args.kappa or DEFAULT_KAPPA}, index {index}"
     else:
         gamma, how = args.gamma, "given"
@@ -214,6 +214,9 @@ def _add_verify(sub):
     p.add_argument("--runs", type=_int_in(10, 100_000, "--runs"), default=None)
     p.add_argument("--kappa", type=_float("--kappa", positive=True), default=None)
     p.add_argument("--seed", type=_int_in(0, 2**63 - 1, "--seed"), default=None)
+    p.add_argument("--start", choices=["uniform", "positive", "fixed"], default=None,
+                   help="initialisation (default positive: uniform on the hemisphere of theta)")
+    p.add_argument("--signed", action="store_true", help="weak recovery means m >= 0.5, not |m| >= 0.5")
     p.add_argument("--quick", action="store_true", help="smaller sizes (under a minute)")
     p.add_argument("--out", default=None, help="output directory (records, report.json, figure1.png)")
     p.add_argument("--resume", action="store_true", help="reuse the points already saved in --out")
@@ -230,9 +233,11 @@ def _run_verify(args) -> int:
 
     cfg = QUICK if args.quick else DEFAULT
     changes = {k: getattr(args, k) for k in ("rule", "target", "student", "loss", "a", "order", "psi", "noise",
-                                             "runs", "kappa", "seed") if getattr(args, k) is not None}
+                                             "runs", "kappa", "seed", "start") if getattr(args, k) is not None}
     if args.keep_a:
         changes["keep_a"] = True
+    if args.signed:
+        changes["signed"] = True
     if args.d is not None:
         if len(set(args.d)) < 3:
             raise UsageError("--d needs at least 3 distinct dimensions for a fit")

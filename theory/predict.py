@@ -36,7 +36,7 @@ from theory.rules import D, ETA, Rule
 
 __all__ = ["Piece", "Threshold", "Prediction", "predict", "finite_d_times", "winning_index",
            "crossing_etas", "step_size", "theorem_time", "index_weight", "check_eta", "finite_d_report",
-           "DEFAULT_KAPPA", "numeric_coefficients"]
+           "DEFAULT_KAPPA", "numeric_coefficients", "negative_traps"]
 
 ALPHA = sp.Symbol("alpha", real=True)
 
@@ -442,16 +442,16 @@ def theorem_time(prediction: Prediction, d, eta) -> tuple[float, int]:
     return times[i], i
 
 
-def check_eta(prediction: Prediction, d, eta) -> None:
-    """Raise :class:`PredictionError` when ``eta`` is outside the rule's valid range at ``d``."""
+def check_eta(rule_or_prediction, d, eta) -> None:
+    """Raise :class:`PredictionError` when ``eta`` or ``d`` is outside the rule's valid range."""
+    rule = rule_or_prediction.rule if isinstance(rule_or_prediction, Prediction) else rule_or_prediction
     if not eta > 0:
         raise PredictionError(f"eta must be > 0, got {eta}")
     if isinstance(d, bool) or int(d) != d or d < 2:
         raise PredictionError(f"d must be an integer >= 2, got {d}")
-    lo = prediction.alpha_min
+    lo, why = rule.eta_range
     if lo != -sp.oo and float(eta) > float(d) ** (-float(lo)) * (1 + 1e-12):
-        _lo, why = prediction.rule.eta_range
-        raise PredictionError(f"eta = {eta} is outside the valid range of the {prediction.rule.name} rule "
+        raise PredictionError(f"eta = {eta} is outside the valid range of the {rule.name} rule "
                               f"at d = {d} ({why}, i.e. eta <= {float(d) ** -float(lo):.6g})")
 
 
@@ -481,3 +481,34 @@ def finite_d_report(prediction: Prediction, d, eta=None) -> dict:
                      f"(kappa = {DEFAULT_KAPPA}, set by index {gi})")
     out["text"] = "\n".join(lines)
     return out
+
+
+def negative_traps(prediction: Prediction, d, eta, m_thr: float = 0.5) -> list[float]:
+    """Stable zeros of the population drift ``(1 - m^2) sum_i i! mu_i m^(i-1)`` in ``(-m_thr, 0)``.
+
+    When an even index (here 2) wins while an odd one (3) is still present, the two pull in
+    opposite directions for ``m < 0``: runs started in the wrong hemisphere drift to the zero
+    ``m_c`` and stay there (numeric roots of the exact drift polynomial at this ``eta``).
+
+    Examples
+    --------
+    >>> from theory.rules import make_rule
+    >>> [round(m, 3) for m in negative_traps(predict(make_rule("alternating", "h3", "h3")), 100, 0.03)]
+    [-0.18]
+    """
+    import numpy as np
+
+    mu, _ = numeric_coefficients(prediction, d, eta)
+    top = max(mu) if mu else 0
+    coeffs = np.zeros(top + 2)  # low to high in m, of sum_i i! mu_i m^(i-1)
+    for i, v in mu.items():
+        coeffs[i - 1] += math.factorial(i) * v
+    poly = np.polynomial.Polynomial(coeffs)
+    out = []
+    for r in poly.roots():
+        if abs(r.imag) < 1e-12 and -m_thr < r.real < 0:
+            x = r.real
+            h = 1e-7 * max(1.0, abs(x))
+            if poly(x - h) > 0 > poly(x + h):  # drift pushes towards x from both sides
+                out.append(float(x))
+    return sorted(out)

@@ -52,8 +52,8 @@ import numpy as np
 import sympy as sp
 
 from theory.errors import TheoryInputError
-from theory.predict import (Prediction, crossing_etas, numeric_coefficients, predict, step_size,
-                            theorem_time)
+from theory.predict import (Prediction, crossing_etas, negative_traps, numeric_coefficients, predict,
+                            step_size, theorem_time)
 from theory.rules import D, ETA, make_rule
 
 __all__ = ["VerifyConfig", "Claim", "VerifyReport", "verify", "DEFAULT", "QUICK"]
@@ -87,6 +87,7 @@ class VerifyConfig:
     kappa: float = 0.125
     m_thr: float = 0.5
     signed: bool = False
+    start: str = "positive"
     engine: str = "reduced"
     seed: int = 20251021
     bootstrap: int = 400
@@ -285,6 +286,9 @@ def _describe(cfg: VerifyConfig, pred: Prediction) -> str:
             f"theorem: e(alpha) = log_d T with eta = d^-alpha, valid for alpha >= {lo} ({why}); "
             f"thresholds: {th}; small-eta exponent {pred.small_lr_exponent}, large-eta exponent "
             f"{pred.large_lr_exponent}\n"
+            f"start: {cfg.start}" + (" (uniform on the sphere conditioned on m0 > 0, the hemisphere of theta: "
+                                     "the theorem's runs; see the trap table for the other half)"
+                                     if cfg.start == "positive" else "") + "\n"
             f"step size: gamma = kappa max_i 2 i! mu_i d^-((i/2) v 1) / E[psi^2], kappa = {cfg.kappa}; "
             f"null factor F = {NULL_FACTOR:g}; tolerance {Z_TOL:g} bootstrap SE ({cfg.bootstrap} resamples)")
 
@@ -317,7 +321,7 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
     case = cfg.case()
     out = Path(out_dir or os.path.join("results", "verify-" + _slug(case)))
     out.mkdir(parents=True, exist_ok=True)
-    base = dict(case, runs=cfg.runs, m_thr=cfg.m_thr, signed=cfg.signed, engine=cfg.engine, start="uniform",
+    base = dict(case, runs=cfg.runs, m_thr=cfg.m_thr, signed=cfg.signed, engine=cfg.engine, start=cfg.start,
                 null=False, seed=cfg.seed)
 
     def point(tag, d, eta):
@@ -343,13 +347,14 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
         if star is None:
             continue
         top = _eta_max(pred, d) or star * 16
-        ks = range(-4, 5) if d in cfg.ds_threshold else range(-4, 1)
+        ks = range(-4, 8) if d in cfg.ds_threshold else range(-4, 1)
         grid = [star * 2.0**k for k in ks if star * 2.0**k <= top * (1 + 1e-12)]
         if d == cfg.fig_d:
-            k = 5
+            k = 8
             while star * 2.0**k < top:
                 grid.append(star * 2.0**k)
                 k += 1
+        if d == cfg.fig_d or d in cfg.ds_threshold:
             grid.append(top)
         sweep_etas[d] = sorted(set(grid))
         points += [point("sweep", d, e) for e in sweep_etas[d]]
@@ -447,44 +452,62 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
                             detail + "; alternative: a break that does not move with d" + (f"; {why}" if why else ""),
                             0.0))
 
-        for side, (k0, k1) in (("below", (-4, -2)), ("above", (2, 4))):
-            def side_slope(getmed, k0=k0, k1=k1):
-                vals = []
-                for d in thr_ds:
-                    star = _eta_star(pred, d)
-                    e0, e1 = star * 2.0**k0, star * 2.0**k1
-                    if e1 > (_eta_max(pred, d) or np.inf) * (1 + 1e-12):
-                        continue
-                    p0, p1 = find("sweep", d, e0), find("sweep", d, e1)
-                    t0, t1 = normalised(p0, getmed(p0)), normalised(p1, getmed(p1))
-                    vals.append(math.log(t1 / t0) / math.log(e1 / e0) if t0 > 0 and math.isfinite(t0 / t1)
-                                else float("nan"))
-                return float(np.mean(vals)) if vals else float("nan")
+        def tn_curve(d, getmed):
+            ps = [find("sweep", d, e) for e in sweep_etas[d]]
+            return np.array([p["eta"] for p in ps]), np.array([normalised(p, getmed(p)) for p in ps])
 
-            def predicted_slope(k0=k0, k1=k1):
-                vals = []
-                for d in thr_ds:
-                    star = _eta_star(pred, d)
-                    e0, e1 = star * 2.0**k0, star * 2.0**k1
-                    if e1 > (_eta_max(pred, d) or np.inf) * (1 + 1e-12):
-                        continue
-                    vals.append(math.log(theorem_time(pred, d, e1)[0] / theorem_time(pred, d, e0)[0])
-                                / math.log(e1 / e0))
-                return float(np.mean(vals)) if vals else float("nan")
+        def window_slope(getmed, k0, k1, anchor):
+            """Mean over d of the log-slope of T/E[psi^2] between anchor(d)*2^k0 and anchor(d)*2^k1."""
+            vals = []
+            for d in thr_ds:
+                etas, tn = tn_curve(d, getmed)
+                a = anchor(d, etas, tn)
+                e0, e1 = a * 2.0**k0, a * 2.0**k1
+                if not (math.isfinite(a) and etas[0] * (1 - 1e-9) <= e0 and e1 <= etas[-1] * (1 + 1e-9)) \
+                        or not np.all(np.isfinite(tn)) or np.any(tn <= 0):
+                    vals.append(float("nan"))
+                    continue
+                lx, ly = np.log(etas), np.log(tn)
+                y0, y1 = np.interp(math.log(e0), lx, ly), np.interp(math.log(e1), lx, ly)
+                vals.append((y1 - y0) / math.log(e1 / e0))
+            return float(np.mean(vals)) if vals else float("nan")
 
-            m0 = side_slope(lambda p: _median(groups[_key(p)]))
-            reps = [side_slope(lambda p, b=b: boot(_key(p))[b]) for b in range(boot.B)]
+        def theorem_slope(k0, k1):
+            vals = []
+            for d in thr_ds:
+                star = _eta_star(pred, d)
+                e0, e1 = star * 2.0**k0, star * 2.0**k1
+                vals.append(math.log(theorem_time(pred, d, e1)[0] / theorem_time(pred, d, e0)[0]) / math.log(e1 / e0))
+            return float(np.mean(vals))
+
+        measured_anchor = lambda d, etas, tn: _break(etas, tn)  # noqa: E731
+        predicted_anchor = lambda d, etas, tn: _eta_star(pred, d)  # noqa: E731
+        sides = {"below": (-4, -2), "above": (2, 4)}
+        for side, (k0, k1) in sides.items():
+            m0 = window_slope(lambda p: _median(groups[_key(p)]), k0, k1, measured_anchor)
+            reps = [window_slope(lambda p, b=b: boot(_key(p))[b], k0, k1, measured_anchor) for b in range(boot.B)]
             se = _se(reps)
-            ps = predicted_slope()
-            # the alternative: the other side's behaviour (the regime did not change)
-            other = predicted_slope(*((2, 4) if side == "below" else (-4, -2)))
+            ps = theorem_slope(k0, k1)
+            other = theorem_slope(*sides["above" if side == "below" else "below"])
             meas = m0 if math.isfinite(m0) else None
-            ok, why = _judge(meas, se, ps, other if math.isfinite(other) and other != ps else None)
-            where = "eta*/16 -> eta*/4" if side == "below" else "4 eta* -> 16 eta*"
-            claims.append(Claim(f"{side} threshold: d log(T/E[psi^2]) / d log eta", ps, meas, se, ok,
-                                f"{where}, averaged over d = {', '.join(map(str, thr_ds))}; predicted from "
-                                f"min_i mu_i^-2 d^((i-1) v 1)" + (f"; {why}" if why else ""),
-                                other if math.isfinite(other) else None))
+            ok, why = _judge(meas, se, ps, other if other != ps else None)
+            where = "eta_b/16 -> eta_b/4" if side == "below" else "4 eta_b -> 16 eta_b"
+            claims.append(Claim(f"{side} the crossing: d log(T/E[psi^2]) / d log eta", ps, meas, se, ok,
+                                f"{where} around the measured crossing eta_b(d), averaged over d = "
+                                f"{', '.join(map(str, thr_ds))}; predicted from min_i mu_i^-2 d^((i-1) v 1)"
+                                + (f"; {why}" if why else ""), other))
+        # informational: the same windows around the theorem's crossing with unit constants
+        ratio = [b / s_ for b, s_ in zip(b0, stars)]
+        info = []
+        for side, (k0, k1) in sides.items():
+            m_ = window_slope(lambda p: _median(groups[_key(p)]), k0, k1, predicted_anchor)
+            reps = [window_slope(lambda p, b=b: boot(_key(p))[b], k0, k1, predicted_anchor) for b in range(boot.B)]
+            info.append({"window": ("eta*/16 -> eta*/4" if side == "below" else "4 eta* -> 16 eta*"),
+                         "predicted": theorem_slope(k0, k1), "measured": m_, "se": _se(reps)})
+        crossing_table = [{"d": d, "eta_star_theorem": s_, "eta_b_measured": b, "ratio": r}
+                          for d, s_, b, r in zip(thr_ds, stars, b0, ratio)]
+    else:
+        info, crossing_table = [], []
 
     # null control over every point a claim used
     null_rows, bad = [], []
@@ -501,6 +524,12 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
                         + (f"; failing: {'; '.join(bad[:6])}" if bad else "")))
 
     tables = {"null controls (median steps; null runs censored at F x signal median count as infinite)": null_rows}
+    if crossing_table:
+        tables["crossing: measured eta_b against the theorem's eta* (unit constants); Theta~ fixes it only up to "
+               "the ratio of the two terms' hidden constants, so a d-independent ratio is what the theorem predicts"] = \
+            crossing_table
+        tables["informational: slopes in windows around the theorem's eta* with unit constants (the windows as "
+               "first registered; they straddle the real crossing when the ratio above is far from 1)"] = info
     fig_rows = []
     if cfg.fig_d in sweep_etas:
         for e in sweep_etas[cfg.fig_d]:
@@ -513,6 +542,11 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
                              "q75": float(np.quantile(t, 0.75)), "mean": float(fin.mean()) if fin.size else None,
                              "censored": int((~np.isfinite(t)).sum()), "null_median": nmed})
         tables[f"Figure 1 data at d = {cfg.fig_d} (rule-of-thumb gamma)"] = fig_rows
+    traps = [{"eta": r["eta"], "population": (negative_traps(pred, cfg.fig_d, r["eta"], cfg.m_thr) or [None])[0],
+              "one_step": _one_step_trap(cfg, r["eta"], r["gamma"])} for r in fig_rows]
+    if any(t["population"] is not None or t["one_step"] is not None for t in traps):
+        tables[f"stable zero m_c of the drift in (-{cfg.m_thr}, 0): runs started with m0 < 0 stall there "
+               f"(exact drift polynomial; why the default start is the theta hemisphere)"] = traps
     if cfg.diffusion and fig_rows:
         tables[f"diffusion prediction of the mean hitting time at d = {cfg.fig_d} (informational)"] = \
             _diffusion_rows(cfg, pred, rule, fig_rows)
@@ -567,6 +601,21 @@ def _tuned_rows(cfg, pred, base, etas, out, executor, resume, progress):
                      "gamma": None if best is None else best[2], "median": None if best is None else best[0],
                      "null_median": None if best is None else best[3]})
     return rows
+
+
+def _one_step_trap(cfg, eta, gamma):
+    """Stable zero in (-m_thr, 0) of the exact one-step drift E[m' - m] at this gamma (numeric)."""
+    from theory.diffusion import one_step_moments
+    from theory.simulate.cases import model_for
+
+    model = model_for(cfg.case(), eta, cfg.fig_d)
+    grid = np.linspace(-cfg.m_thr, 0.0, 101)[1:-1]
+    b = np.asarray(one_step_moments(model.target, model.kernel, d=cfg.fig_d, gamma=gamma, m_grid=grid,
+                                    noise=model.noise, a0=model.a0)[0])
+    for k in range(len(grid) - 1):
+        if b[k] > 0 >= b[k + 1]:
+            return float(grid[k] - b[k] * (grid[k + 1] - grid[k]) / (b[k + 1] - b[k]))
+    return None
 
 
 def _diffusion_rows(cfg, pred, rule, fig_rows):

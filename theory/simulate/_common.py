@@ -44,7 +44,7 @@ STATUS_CENSORED = "censored"
 STATUS_DIVERGED = "diverged"
 
 _ENGINES = ("reduced", "full")
-_STARTS = ("uniform", "fixed")
+_STARTS = ("uniform", "positive", "fixed")
 
 
 class SimulationInputError(TheoryInputError):

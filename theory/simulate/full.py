@@ -74,12 +74,15 @@ def full_step(W, X, XX, y, a, kernel, gamma):
 
 
 def full_start(gen: np.random.Generator, d: int, start: str) -> np.ndarray:
-    """Initial first layer: uniform on the sphere, or ``m0 = d^{-1/2}`` with a uniform orthogonal rest."""
+    """Initial first layer: uniform on the sphere (``"positive"``: reflected into the hemisphere of
+    ``theta``, i.e. conditioned on ``m0 > 0``), or ``m0 = d^{-1/2}`` with a uniform orthogonal rest."""
     if start == "fixed":
         m0 = d ** -0.5
         r = gen.standard_normal(d - 1)
         return np.concatenate(([m0], np.sqrt(1.0 - m0 * m0) * r / np.linalg.norm(r)))
     v = gen.standard_normal(d)
+    if start == "positive":
+        v[0] = abs(v[0])
     return v / np.linalg.norm(v)
 
 

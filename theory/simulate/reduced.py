@@ -120,6 +120,8 @@ def reduced_start(gen_normal: np.random.Generator, gen_gamma: np.random.Generato
         return d ** -0.5
     u0 = gen_normal.standard_normal()
     rest = 2.0 * gen_gamma.standard_gamma((d - 1) / 2.0)
+    if start == "positive":  # the uniform law conditioned on m0 > 0 (the hemisphere of theta)
+        u0 = abs(u0)
     return float(u0 / np.sqrt(u0 * u0 + rest))
 
 
