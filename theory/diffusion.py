@@ -408,18 +408,21 @@ def _start_weights(x: np.ndarray, d: int, start: str, T: np.ndarray, signed: boo
     if start == "fixed":
         m0 = 1.0 / math.sqrt(d)
         return float(CubicSpline(x, T)(m0)) if x[0] <= m0 <= x[-1] else 0.0
-    if start == "uniform":
-        # density of m0 = <w, theta> for w uniform on S^{d-1}: (1-m^2)^((d-3)/2) / B(1/2, (d-1)/2)
+    if start in ("uniform", "positive"):
+        # density of m0 = <w, theta> for w uniform on S^{d-1}: (1-m^2)^((d-3)/2) / B(1/2, (d-1)/2);
+        # "positive" is the same law conditioned on m0 > 0 (twice the density on m > 0)
         logc = -betaln(0.5, 0.5 * (d - 1))
         if d == 3:
             dens = np.full(x.shape, math.exp(logc))
         else:
             with np.errstate(divide="ignore"):
                 dens = np.exp(logc + 0.5 * (d - 3) * np.log1p(-x * x))
+        if start == "positive":
+            dens = np.where(x > 0, 2.0 * dens, 0.0)
     elif start == "gaussian":
         dens = np.sqrt(d / (2 * math.pi)) * np.exp(-0.5 * d * x * x)
     else:
-        raise DiffusionInputError(f"start must be 'uniform', 'fixed' or 'gaussian', got {start!r}")
+        raise DiffusionInputError(f"start must be 'uniform', 'positive', 'fixed' or 'gaussian', got {start!r}")
     dens = np.where(np.isfinite(dens), dens, 0.0)
     return float(np.trapezoid(T * dens, x))
 
@@ -446,8 +449,8 @@ def hitting_time_profile(target, kernel, *, d: int, gamma: float, m_thr: float =
     d = _check_d(d)
     gamma = _check_positive("gamma", gamma)
     m_thr = _check_m_thr(m_thr)
-    if start not in ("uniform", "fixed", "gaussian"):
-        raise DiffusionInputError(f"start must be 'uniform', 'fixed' or 'gaussian', got {start!r}")
+    if start not in ("uniform", "positive", "fixed", "gaussian"):
+        raise DiffusionInputError(f"start must be 'uniform', 'positive', 'fixed' or 'gaussian', got {start!r}")
     for name, n in (("n_moments", n_moments), ("n_grid", n_grid)):
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 5:
             raise DiffusionInputError(f"{name} must be an integer >= 5, got {n!r}")

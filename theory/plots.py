@@ -56,7 +56,13 @@ def verification_figure(report, prediction, groups, points, sweep_etas, path) ->
                     ax.plot(*zip(*nm), "x", color="0.5", label="null control (median)")
         star = _eta_star(prediction, d0)
         if star:
-            ax.axvline(star, ls="--", color="C1", label=f"predicted crossing eta* = {star:.3g}")
+            ax.axvline(star, ls="--", color="C1", label=f"theorem's crossing eta* = {star:.3g} (unit constants)")
+        for title, rows in report.tables.items():
+            if title.startswith("crossing:"):
+                for r in rows:
+                    if r["d"] == d0 and r["eta_b_measured"] and math.isfinite(r["eta_b_measured"]):
+                        ax.axvline(r["eta_b_measured"], ls=":", color="C1",
+                                   label=f"measured crossing eta_b = {r['eta_b_measured']:.3g}")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("learning rate eta")
@@ -78,7 +84,10 @@ def verification_figure(report, prediction, groups, points, sweep_etas, path) ->
     bx.set_xlabel("eta / eta*(d)")
     bx.set_ylabel("median T / E[psi^2], relative to plateau")
     bx.set_title("threshold collapse across d (theorem: one curve)")
-    bx.legend(fontsize=7)
+    if bx.get_legend_handles_labels()[0]:
+        bx.legend(fontsize=7)
+    else:
+        bx.text(0.5, 0.5, "no threshold for this rule", ha="center", va="center", transform=bx.transAxes)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -628,7 +628,8 @@ def _diffusion_rows(cfg, pred, rule, fig_rows):
         model = model_for(cfg.case(), r["eta"], cfg.fig_d)
         try:
             t_pred = float(mean_hitting_time(model.target, model.kernel, d=cfg.fig_d, gamma=r["gamma"],
-                                             m_thr=cfg.m_thr, noise=model.noise, a0=model.a0, signed=cfg.signed))
+                                             m_thr=cfg.m_thr, noise=model.noise, a0=model.a0, signed=cfg.signed,
+                                             start=cfg.start))
         except Exception as exc:  # numeric failure is reported, not hidden
             t_pred = float("nan")
             r = dict(r, note=str(exc)[:40])
