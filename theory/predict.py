@@ -493,8 +493,9 @@ def negative_traps(prediction: Prediction, d, eta, m_thr: float = 0.5) -> list[f
     Examples
     --------
     >>> from theory.rules import make_rule
-    >>> [round(m, 3) for m in negative_traps(predict(make_rule("alternating", "h3", "h3")), 100, 0.03)]
-    [-0.18]
+    >>> # h3: 18 eta + 3 m + 108 eta m^2 + 60 eta m^4 = 0; at eta = 0.03 and m = -0.25 it is -0.0005
+    >>> [round(m, 2) for m in negative_traps(predict(make_rule("alternating", "h3", "h3")), 100, 0.03)]
+    [-0.25]
     """
     import numpy as np
 

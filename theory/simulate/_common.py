@@ -384,6 +384,27 @@ def resolve_events(M, D, A, thr, signed, rows):
     return first_hit, first_bad
 
 
+def record_events(M, first_hit, first_bad, B, active, t_done, status, steps, final_m, hitting):
+    """Write the hits and divergences of one block into the per-run arrays; returns the runs to keep.
+
+    Shared by both engines: ``first_hit``/``first_bad`` come from :func:`resolve_events` on the
+    block's overlaps ``M`` (shape ``(B, n)``) of the runs ``active``; steps are counted from
+    ``t_done``.
+    """
+    cols = np.arange(M.shape[1])
+    is_hit = first_hit < np.minimum(first_bad, B)
+    is_bad = (first_bad < B) & ~is_hit
+    for mask, rows, label in ((is_hit, first_hit, STATUS_HIT), (is_bad, first_bad, STATUS_DIVERGED)):
+        if mask.any():
+            idx = active[mask]
+            status[idx] = label
+            steps[idx] = t_done + rows[mask] + 1
+            final_m[idx] = M[rows[mask], cols[mask]]
+            if label == STATUS_HIT:
+                hitting[idx] = t_done + rows[mask] + 1
+    return ~(is_hit | is_bad)
+
+
 def initial_hits(m0, thr, signed):
     """Runs that already satisfy the weak-recovery condition at the start."""
     return (m0 >= thr) if signed else (np.abs(m0) >= thr)

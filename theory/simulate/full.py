@@ -15,7 +15,6 @@ import numpy as np
 
 from ._common import (
     STATUS_CENSORED,
-    STATUS_DIVERGED,
     STATUS_HIT,
     STREAM_EXTRA,
     STREAM_STEP,
@@ -23,6 +22,7 @@ from ._common import (
     generator,
     initial_hits,
     label_columns,
+    record_events,
     resolve_events,
 )
 
@@ -138,19 +138,8 @@ def _run_chunk(model, d, gamma, seqs, m_thr, signed, max_steps, start, null, blo
             A[t] = a
             M[t] = W[:, 0]
         first_hit, first_bad = resolve_events(M, D, A, m_thr, signed, B)
-        cols = np.arange(n)
-        is_hit = first_hit < np.minimum(first_bad, B)
-        is_bad = (first_bad < B) & ~is_hit
-        for mask, rows, label in ((is_hit, first_hit, STATUS_HIT), (is_bad, first_bad, STATUS_DIVERGED)):
-            if mask.any():
-                idx = active[mask]
-                status[idx] = label
-                steps[idx] = t_done + rows[mask] + 1
-                final_m[idx] = M[rows[mask], cols[mask]]
-                if label == STATUS_HIT:
-                    hitting[idx] = t_done + rows[mask] + 1
+        keep = record_events(M, first_hit, first_bad, B, active, t_done, status, steps, final_m, hitting)
         t_done += B
-        keep = ~(is_hit | is_bad)
         active = active[keep]
         W = W[keep]
         a = A[B - 1, keep].copy()

@@ -32,6 +32,7 @@ from ._common import (
     generator,
     initial_hits,
     label_columns,
+    record_events,
     resolve_events,
 )
 
@@ -318,19 +319,8 @@ def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, n
                 _, a_row[...], _ = reduced_step(m, a, u, g, Qt, y, kernel, step_gamma, out_m=m_row, out_den=d_row)
                 m, a = m_row, a_row
             first_hit, first_bad = resolve_events(M, D, A, m_thr, signed, B)
-            cols = np.arange(n)
-            is_hit = first_hit < np.minimum(first_bad, B)
-            is_bad = (first_bad < B) & ~is_hit
-            for mask, rows, label in ((is_hit, first_hit, STATUS_HIT), (is_bad, first_bad, STATUS_DIVERGED)):
-                if mask.any():
-                    runs_idx = active[mask]
-                    status[runs_idx] = label
-                    steps[runs_idx] = t_done + rows[mask] + 1
-                    final_m[runs_idx] = M[rows[mask], cols[mask]]
-                    if label == STATUS_HIT:
-                        hitting[runs_idx] = t_done + rows[mask] + 1
+            keep = record_events(M, first_hit, first_bad, B, active, t_done, status, steps, final_m, hitting)
             t_done += B
-            keep = ~(is_hit | is_bad)
             active = active[keep]
             m = M[B - 1, keep].copy()
             a = A[B - 1, keep].copy()
