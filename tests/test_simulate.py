@@ -201,9 +201,10 @@ def test_reduced_step_is_the_full_step_on_the_same_sample(m, u, g, r, psi, gamma
     s = math.sqrt(1 - m * m)
     W = np.array([[m, s] + [0.0] * len(r)])
     X = np.array([[u, g] + list(r)])
-    full_step(W, X, (X * X).sum(1), np.zeros(1), np.ones(1), kernel, gamma)
+    full_step(W, X, np.zeros(1), np.ones(1), kernel, gamma)
     one = np.ones(1)
-    m_red, _, _ = reduced_step(m * one, one, u * one, g * one, float((X * X).sum()) * one, 0 * one, kernel, gamma)
+    R = float(sum(v * v for v in r))  # ||r||^2: the sample outside span(theta, w)
+    m_red, _, _ = reduced_step(m * one, one, u * one, g * one, R * one, 0 * one, kernel, gamma)
     (z_full, q_full), (z_red, q_red) = seen["inputs"]
     scale = 1.0 + float((X * X).sum())
     assert z_full == pytest.approx(z_red, abs=1e-12 * scale)

@@ -297,9 +297,9 @@ def _terms(branch: sp.Expr) -> list[tuple[sp.Expr, int, sp.Expr, sp.Expr]]:
         poly = sp.Poly(exparg, Z)
         if poly.degree() > 2:
             raise _NotInClass
-        c2, c1, c0 = ([0, 0, 0] + poly.all_coeffs())[-3:]
+        c2, c1, c0 = ([sp.Integer(0)] * 3 + poly.all_coeffs())[-3:]
         coeff *= sp.exp(c0)
-        out.append((coeff, n, sp.sympify(c1), -sp.sympify(c2)))
+        out.append((coeff, n, c1, -c2))
     return out
 
 

@@ -33,6 +33,7 @@ import json
 import math
 import os
 import re
+from fractions import Fraction
 from numbers import Real
 
 import sympy as sp
@@ -251,7 +252,7 @@ class PowerProduct(sp.Basic):
     """
 
     def __new__(cls, *factors):
-        args = [sp.Tuple(sp.sympify(b), sp.sympify(e)) for b, e in factors]
+        args = [sp.Tuple(_as_number(b), _as_number(e)) for b, e in factors]
         return sp.Basic.__new__(cls, *args)
 
     def as_expr(self) -> sp.Expr:
@@ -509,9 +510,20 @@ def escape_text(text: str) -> str:
     return "".join(_TEXT_ESCAPES.get(ch, ch) for ch in str(text))
 
 
+def _as_number(value) -> sp.Basic:
+    """A SymPy object from a SymPy object or a Python number; never parses text."""
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
+        raise LatexInputError(f"expected a number or a SymPy expression, got {type(value).__name__}")
+    if isinstance(value, float):
+        return sp.Float(value)
+    return sp.Rational(value)
+
+
 def _inline_number(printer, value) -> str:
     """An exponent or table entry: integers plainly, rationals as ``p/q``, others by the printer."""
-    value = sp.sympify(value)
+    value = _as_number(value)
     if value.is_Integer:
         return str(int(value))
     if value.is_Rational:

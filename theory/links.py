@@ -370,7 +370,8 @@ def fast_lambdify(args, expr, module: str = "numpy"):
                 return "(" + "*".join([base] * int(e.exp)) + ")"
             return super()._print_Pow(e, rational=rational)
 
-    expr = sp.sympify(expr)
+    if not isinstance(expr, sp.Basic):  # never text: only expressions this package built
+        raise TypeError(f"fast_lambdify needs a SymPy expression, got {type(expr).__name__}")
     syms = [a for a in args if isinstance(a, sp.Symbol)]
     if syms and expr.is_polynomial(*syms):
         try:

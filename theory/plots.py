@@ -23,8 +23,8 @@ def verification_figure(report, prediction, groups, points, sweep_etas, path) ->
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from theory.predict import theorem_time
-    from theory.verify import _eta_star, _key, _median, _numbers
+    from theory.predict import numeric_coefficients, theorem_time
+    from theory.verify import _eta_star, _key, _median
 
     cfg = report.config
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 4.8))
@@ -39,7 +39,7 @@ def verification_figure(report, prediction, groups, points, sweep_etas, path) ->
         ax.fill_between(etas, lo, hi, alpha=0.25, color="C0", label="simulated 25-75%")
         ax.plot(etas, med, "o-", color="C0", label=f"simulated median (kappa = {cfg.kappa})")
         fine = np.geomspace(etas[0], etas[-1], 200)
-        shape = np.array([_numbers(prediction, d0, e)[1] * theorem_time(prediction, d0, e)[0] for e in fine])
+        shape = np.array([numeric_coefficients(prediction, d0, e)[1] * theorem_time(prediction, d0, e)[0] for e in fine])
         scale = med[0] / shape[0] if math.isfinite(med[0]) else 1.0
         ax.plot(fine, shape * scale, "k-", lw=1.2, label="theorem: E[psi^2] min_i mu_i^-2 d^((i-1)v1) (x const)")
         for title, rows in report.tables.items():
@@ -73,7 +73,7 @@ def verification_figure(report, prediction, groups, points, sweep_etas, path) ->
         star = _eta_star(prediction, d)
         ps = [next(p for p in points if p["d"] == d and abs(p["eta"] - e) <= 1e-12 * max(1, e))
               for e in sweep_etas[d]]
-        tn = np.array([_median(groups[_key(p)]) / _numbers(prediction, d, p["eta"])[1] for p in ps])
+        tn = np.array([_median(groups[_key(p)]) / numeric_coefficients(prediction, d, p["eta"])[1] for p in ps])
         if not math.isfinite(tn[0]):
             continue
         x = np.array([p["eta"] for p in ps]) / star

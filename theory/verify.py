@@ -195,10 +195,6 @@ def _fmt(v):
 # ---------------------------------------------------------------------------
 # theory side: step sizes and the theorem's T at finite d (numeric edge)
 # ---------------------------------------------------------------------------
-def _numbers(pred: Prediction, d, eta):
-    return numeric_coefficients(pred, d, eta)
-
-
 def log_factor(index: int, d: int) -> float:
     return math.log(d) if index == 2 else 1.0
 
@@ -327,7 +323,7 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
     def point(tag, d, eta):
         gamma, _i = step_size(pred, d, eta, cfg.kappa)
         t_thm, i_win = theorem_time(pred, d, eta)
-        psi2 = _numbers(pred, d, eta)[1]
+        psi2 = numeric_coefficients(pred, d, eta)[1]
         # budget: the theorem's time with its E[psi^2] cost (what this gamma pays), times a margin
         budget = cfg.budget_factor * psi2 * t_thm * log_factor(i_win, d) / (8 * cfg.kappa) + 1000
         return dict(base, tag=tag, d=int(d), eta=float(eta), gamma=float(gamma), max_steps=int(min(budget, 5e7)))
@@ -423,7 +419,7 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
     main = next((t for t in pred.thresholds if not t.at_boundary), None)
     if main is not None and len(thr_ds) >= 2:
         def normalised(p, med):
-            return med / _numbers(pred, p["d"], p["eta"])[1]
+            return med / numeric_coefficients(pred, p["d"], p["eta"])[1]
 
         def breaks(getmed):
             out_ = []
@@ -571,7 +567,7 @@ def _tuned_rows(cfg, pred, base, etas, out, executor, resume, progress):
     for e in etas:
         gamma0, _ = step_size(pred, cfg.fig_d, e, cfg.kappa)
         t_thm, i_win = theorem_time(pred, cfg.fig_d, e)
-        psi2 = _numbers(pred, cfg.fig_d, e)[1]
+        psi2 = numeric_coefficients(pred, cfg.fig_d, e)[1]
         budget = cfg.budget_factor * psi2 * t_thm * log_factor(i_win, cfg.fig_d) / (8 * cfg.kappa) + 1000
         for mlt in mults:
             pts.append(dict(base, tag="tuned", d=cfg.fig_d, eta=float(e), gamma=float(gamma0 * mlt),

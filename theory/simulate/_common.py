@@ -384,6 +384,21 @@ def resolve_events(M, D, A, thr, signed, rows):
     return first_hit, first_bad
 
 
+def start_records(m0, m_thr, signed):
+    """Per-run result arrays for starting overlaps ``m0``; runs already recovered at the start are hits
+    at step 0.  Returns ``(hitting, steps, status, final_m, active)``, ``active`` the runs to simulate.
+    """
+    runs = len(m0)
+    hitting = np.full(runs, -1, dtype=np.int64)
+    steps = np.zeros(runs, dtype=np.int64)
+    status = np.full(runs, STATUS_CENSORED, dtype="<U8")
+    final_m = np.array(m0, dtype=np.float64)
+    done0 = initial_hits(final_m, m_thr, signed)
+    hitting[done0] = 0
+    status[done0] = STATUS_HIT
+    return hitting, steps, status, final_m, np.flatnonzero(~done0)
+
+
 def record_events(M, first_hit, first_bad, B, active, t_done, status, steps, final_m, hitting):
     """Write the hits and divergences of one block into the per-run arrays; returns the runs to keep.
 

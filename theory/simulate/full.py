@@ -14,16 +14,14 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import (
-    STATUS_CENSORED,
-    STATUS_HIT,
     STREAM_EXTRA,
     STREAM_STEP,
     as_float_array,
     generator,
-    initial_hits,
     label_columns,
     record_events,
     resolve_events,
+    start_records,
 )
 
 __all__ = ["run_full", "full_increments", "full_step", "full_start"]
@@ -33,7 +31,7 @@ BLOCK_CELLS = 1 << 21   # runs x steps x d drawn at once
 MAX_BLOCK = 256
 
 
-def full_step(W, X, XX, y, a, kernel, gamma):
+def full_step(W, X, y, a, kernel, gamma):
     """One step of the full algorithm for a stack of runs.
 
     Parameters
@@ -42,8 +40,6 @@ def full_step(W, X, XX, y, a, kernel, gamma):
         Unit first-layer vectors (updated in place).
     X : ndarray, shape (n, d)
         Fresh samples.
-    XX : ndarray, shape (n,)
-        ``||x||^2``.
     y, a : ndarray, shape (n,)
         Labels and current second layers.
 
@@ -57,15 +53,15 @@ def full_step(W, X, XX, y, a, kernel, gamma):
     --------
     >>> import numpy as np
     >>> W = np.array([[1.0, 0.0]]); X = np.array([[0.0, 2.0]])
-    >>> a, nrm = full_step(W, X, (X**2).sum(1), np.ones(1), np.ones(1), lambda y, z, q, a: (y, a), 0.5)
+    >>> a, nrm = full_step(W, X, np.ones(1), np.ones(1), lambda y, z, q, a: (y, a), 0.5)
     >>> W.round(6).tolist(), float(nrm[0])
     ([[0.707107, 0.707107]], 1.4142135623730951)
     """
     z = np.einsum("ij,ij->i", W, X)
-    q = XX - z * z
+    step = X - z[:, None] * W  # P_w^perp x
+    q = np.einsum("ij,ij->i", step, step)  # ||x||^2 - z^2 without cancellation
     psi, a_next = kernel(y, z, q, a)
     c = np.multiply(psi, gamma)
-    step = X - z[:, None] * W
     step *= np.reshape(c, (-1, 1)) if np.ndim(c) else c
     W += step
     norm = np.sqrt(np.einsum("ij,ij->i", W, W))
@@ -96,7 +92,6 @@ def _labels(model, X, E, with_noise, with_null):
 
 
 def _run_chunk(model, d, gamma, seqs, m_thr, signed, max_steps, start, null, block):
-    n_runs = len(seqs)
     with_noise, with_null = label_columns(model, null)
     k_extra = with_noise + with_null
     gens_step = [generator(ss, STREAM_STEP) for ss in seqs]
@@ -104,14 +99,7 @@ def _run_chunk(model, d, gamma, seqs, m_thr, signed, max_steps, start, null, blo
     W0 = np.array([full_start(g, d, start) for g in gens_step])
     m0 = W0[:, 0].copy()
 
-    hitting = np.full(n_runs, -1, dtype=np.int64)
-    steps = np.zeros(n_runs, dtype=np.int64)
-    status = np.full(n_runs, STATUS_CENSORED, dtype="<U8")
-    final_m = m0.copy()
-    done0 = initial_hits(m0, m_thr, signed)
-    hitting[done0] = 0
-    status[done0] = STATUS_HIT
-    active = np.flatnonzero(~done0)
+    hitting, steps, status, final_m, active = start_records(m0, m_thr, signed)
     W = W0[active].copy()
     a = np.full(active.size, float(model.a0))
     t_done = 0
@@ -127,13 +115,12 @@ def _run_chunk(model, d, gamma, seqs, m_thr, signed, max_steps, start, null, blo
             E = np.empty((n, B, k_extra))
             for j, i in enumerate(active):
                 gens_extra[i].standard_normal(out=E[j])
-        XX = np.ascontiguousarray(np.einsum("nbd,nbd->bn", X, X))
         Y = np.ascontiguousarray(_labels(model, X, E, with_noise, with_null).T)
         M = np.empty((B, n))
         D = np.empty((B, n))
         A = np.empty((B, n))
         for t in range(B):
-            a, D[t] = full_step(W, X[:, t, :], XX[t], Y[t], a, model.kernel, gamma)
+            a, D[t] = full_step(W, X[:, t, :], Y[t], a, model.kernel, gamma)
             a = as_float_array(a, (n,))
             A[t] = a
             M[t] = W[:, 0]
@@ -196,6 +183,6 @@ def full_increments(model, d, gamma, m, a, ss, samples, *, null=False, chunk=Non
             E = g_extra.standard_normal((n, k_extra)) if k_extra else None
             Y = _labels(model, X, E, with_noise, with_null)
             W = np.tile(w, (n, 1))
-            full_step(W, X, np.einsum("ij,ij->i", X, X), Y, np.full(n, float(a)), model.kernel, float(gamma))
+            full_step(W, X, Y, np.full(n, float(a)), model.kernel, float(gamma))
             out[lo:lo + n] = W[:, 0] - m
     return out

@@ -2,7 +2,7 @@
 
 With ``theta = e_1`` and ``w = m e_1 + s v`` (``s = sqrt(1 - m^2)``, ``v`` a unit vector orthogonal to
 ``e_1``), a fresh ``x ~ N(0, I_d)`` is ``u e_1 + g v + r`` with ``u, g ~ N(0, 1)`` and ``R = ||r||^2 ~
-chi^2_{d-2}``, all independent. Then ``z = m u + s g``, ``q = u^2 + g^2 + R - z^2``, and one step is
+chi^2_{d-2}``, all independent. Then ``z = m u + s g``, ``q = ||x||^2 - z^2 = (s u - m g)^2 + R`` (no cancellation), and one step is
 exactly
 
     m' = (m + gamma psi (u - z m)) / sqrt(1 + gamma^2 psi^2 q),   (psi, a') = kernel(y, z, q, a),
@@ -23,17 +23,16 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import (
-    STATUS_CENSORED,
     STATUS_DIVERGED,
     STATUS_HIT,
     STREAM_EXTRA,
     STREAM_STEP,
     as_float_array,
     generator,
-    initial_hits,
     label_columns,
     record_events,
     resolve_events,
+    start_records,
 )
 
 __all__ = ["run_reduced", "reduced_increments", "reduced_step", "reduced_start"]
@@ -45,7 +44,7 @@ MAX_BLOCK = 4096
 TILE = 64  # runs per transpose tile
 
 
-def reduced_step(m, a, u, g, Q, y, kernel, gamma, out_m=None, out_den=None):
+def reduced_step(m, a, u, g, R, y, kernel, gamma, out_m=None, out_den=None):
     """One exact step of the overlap chain, vectorised over runs.
 
     Parameters
@@ -54,8 +53,11 @@ def reduced_step(m, a, u, g, Q, y, kernel, gamma, out_m=None, out_den=None):
         Current overlap and second layer.
     u, g : ndarray
         Standard normals: the sample's components along ``theta`` and along ``v``.
-    Q : ndarray
-        ``||x||^2 = u^2 + g^2 + R`` with ``R ~ chi^2_{d-2}``.
+    R : ndarray
+        ``||r||^2 ~ chi^2_{d-2}``, the squared norm of the sample outside ``span(theta, w)``.
+        ``q = ||x||^2 - z^2`` is formed as ``(s u - m g)^2 + R`` (the component of ``x`` along the
+        unit vector of ``span(theta, w)`` orthogonal to ``w``, plus ``R``), which has no
+        cancellation when ``x`` is nearly parallel to ``w``.
     y : ndarray
         Labels.
     kernel : callable
@@ -74,7 +76,7 @@ def reduced_step(m, a, u, g, Q, y, kernel, gamma, out_m=None, out_den=None):
 
     >>> import numpy as np
     >>> one = np.ones(1)
-    >>> m, a, den = reduced_step(0.5 * one, one, one, one, 3 * one, one, lambda y, z, q, a: (0 * z, a), 0.1)
+    >>> m, a, den = reduced_step(0.5 * one, one, one, one, one, one, lambda y, z, q, a: (0 * z, a), 0.1)
     >>> float(m[0]), float(den[0])
     (0.5, 1.0)
     """
@@ -82,11 +84,13 @@ def reduced_step(m, a, u, g, Q, y, kernel, gamma, out_m=None, out_den=None):
     np.subtract(1.0, s, out=s)
     np.maximum(s, 0.0, out=s)  # guards rounding when |m| is within an ulp of 1
     np.sqrt(s, out=s)
+    q = s * u
+    q -= m * g
+    q *= q
+    q += R
     s *= g
     z = m * u
     z += s
-    q = z * z
-    np.subtract(Q, q, out=q)
     psi, a_next = kernel(y, z, q, a)
     c = np.multiply(psi, gamma)
     v = z * m
@@ -176,11 +180,12 @@ def _compiled_loop():
         import numba
 
         @numba.njit
-        def loop(kern, eta, dd, m, a, U, G, Q, Y, gamma, thr, signed):
+        def loop(kern, eta, dd, m, a, U, G, R, Y, gamma, thr, signed):
             for t in range(U.shape[0]):
-                s = math.sqrt(max(1.0 - m * m, 0.0)) * G[t]
-                z = m * U[t] + s
-                q = Q[t] - z * z
+                s = math.sqrt(max(1.0 - m * m, 0.0))
+                z = m * U[t] + s * G[t]
+                p = s * U[t] - m * G[t]
+                q = p * p + R[t]
                 psi, a_next = kern(Y[t], z, q, a, eta, dd)
                 c = psi * gamma
                 v = (U[t] - z * m) * c + m
@@ -209,33 +214,26 @@ def _run_reduced_compiled(model, compiled, d, gamma, run_seqs, *, m_thr, signed,
     """
     fn, (eta, dd) = compiled
     loop = _compiled_loop()
-    runs = len(run_seqs)
     with_noise, with_null = label_columns(model, null)
     k = 2 + with_noise + with_null
     half_df = (d - 2) / 2.0
-    hitting = np.full(runs, -1, dtype=np.int64)
-    steps = np.zeros(runs, dtype=np.int64)
-    status = np.full(runs, STATUS_CENSORED, dtype="<U8")
-    final_m = np.zeros(runs)
+    gens = [(generator(ss, STREAM_STEP), generator(ss, STREAM_EXTRA)) for ss in run_seqs]
+    m0 = np.array([reduced_start(gs, gx, d, start) for gs, gx in gens], dtype=np.float64)
+    hitting, steps, status, final_m, active = start_records(m0, m_thr, signed)
     thr, gam_f = float(m_thr), float(gamma)
     with np.errstate(all="ignore"):
-        for i, ss in enumerate(run_seqs):
-            gs, gx = generator(ss, STREAM_STEP), generator(ss, STREAM_EXTRA)
-            m = reduced_start(gs, gx, d, start)
-            a = float(model.a0)
-            final_m[i] = m
-            if initial_hits(np.array([m]), m_thr, signed)[0]:
-                hitting[i], status[i] = 0, STATUS_HIT
-                continue
+        for i in active:
+            gs, gx = gens[i]
+            m, a = final_m[i], float(model.a0)
             t = 0
             while t < max_steps:
                 B = min(RUN_BLOCK, max_steps - t)
                 normals = gs.standard_normal((B, k)).T
                 gam = gx.standard_gamma(half_df, B) if half_df > 0 else np.zeros(B)
                 U, G = np.ascontiguousarray(normals[0]), np.ascontiguousarray(normals[1])
-                Q = U * U + G * G + 2.0 * gam
+                R = 2.0 * gam
                 Y = np.ascontiguousarray(_labels(model, normals, with_noise, with_null), dtype=np.float64)
-                code, row, m, a = loop(fn, eta, dd, m, a, U, G, Q, Y, gam_f, thr, signed)
+                code, row, m, a = loop(fn, eta, dd, m, a, U, G, R, Y, gam_f, thr, signed)
                 if code:
                     steps[i] = t + row + 1
                     status[i] = STATUS_HIT if code == 1 else STATUS_DIVERGED
@@ -254,7 +252,7 @@ def _compiled_kernel_of(model):
     if jit is None:
         return None
     try:
-        import numba  # noqa: F401
+        import numba  # noqa: F401  (only asks whether numba is installed)
     except ImportError:
         return None
     return jit()
@@ -279,22 +277,13 @@ def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, n
     if compiled is not None:
         return _run_reduced_compiled(model, compiled, d, gamma, run_seqs, m_thr=m_thr, signed=signed,
                                      max_steps=max_steps, start=start, null=null)
-    runs = len(run_seqs)
     with_noise, with_null = label_columns(model, null)
     k = 2 + with_noise + with_null
     half_df = (d - 2) / 2.0
     gens_step = [generator(ss, STREAM_STEP) for ss in run_seqs]
     gens_extra = [generator(ss, STREAM_EXTRA) for ss in run_seqs]
     m0 = np.array([reduced_start(gs, gx, d, start) for gs, gx in zip(gens_step, gens_extra)], dtype=np.float64)
-    hitting = np.full(runs, -1, dtype=np.int64)
-    steps = np.zeros(runs, dtype=np.int64)
-    status = np.full(runs, STATUS_CENSORED, dtype="<U8")
-    final_m = m0.copy()
-
-    done0 = initial_hits(m0, m_thr, signed)
-    hitting[done0] = 0
-    status[done0] = STATUS_HIT
-    active = np.flatnonzero(~done0)
+    hitting, steps, status, final_m, active = start_records(m0, m_thr, signed)
     m = m0[active].copy()
     a = np.full(active.size, float(model.a0))
     t_done = 0
@@ -307,16 +296,13 @@ def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, n
             B = min(B, max_steps - t_done)
             normals, gam = _draw_block(gens_step, gens_extra, active, B, k, half_df)
             U, G = normals[0], normals[1]
-            Q = U * U
-            Q += G * G
-            gam *= 2.0
-            Q += gam
+            gam *= 2.0  # R = ||r||^2 = 2 Gamma((d-2)/2)
             Y = _labels(model, normals, with_noise, with_null)
             M = np.empty((B, n))
             D = np.empty((B, n))
             A = np.empty((B, n))
-            for u, g, Qt, y, m_row, d_row, a_row in zip(U, G, Q, Y, M, D, A):
-                _, a_row[...], _ = reduced_step(m, a, u, g, Qt, y, kernel, step_gamma, out_m=m_row, out_den=d_row)
+            for u, g, Rt, y, m_row, d_row, a_row in zip(U, G, gam, Y, M, D, A):
+                _, a_row[...], _ = reduced_step(m, a, u, g, Rt, y, kernel, step_gamma, out_m=m_row, out_den=d_row)
                 m, a = m_row, a_row
             first_hit, first_bad = resolve_events(M, D, A, m_thr, signed, B)
             keep = record_events(M, first_hit, first_bad, B, active, t_done, status, steps, final_m, hitting)
@@ -348,9 +334,8 @@ def reduced_increments(model, d, gamma, m, a, ss, samples, *, null=False, chunk=
             normals = np.ascontiguousarray(g_step.standard_normal((n, k)).T)
             R = 2.0 * g_extra.standard_gamma(half_df, n) if half_df > 0 else np.zeros(n)
             U, G = normals[0], normals[1]
-            Q = U * U + G * G + R
             Y = _labels(model, normals, with_noise, with_null)
             mm = np.full(n, float(m))
-            m_new, _, _ = reduced_step(mm, np.full(n, float(a)), U, G, Q, Y, model.kernel, float(gamma))
+            m_new, _, _ = reduced_step(mm, np.full(n, float(a)), U, G, R, Y, model.kernel, float(gamma))
             out[lo:lo + n] = m_new - mm
     return out
