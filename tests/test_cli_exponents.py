@@ -22,7 +22,9 @@ def test_exponents_table(cli):
 
 def test_numeric_link_json_has_null_exact(cli):
     obj = json.loads(cli("exponents", "tanh", "--json", "--kmax", "3").stdout)
-    assert all(h["exact"] is None for h in obj["hermite"])
+    # odd k numeric (exact null), even k exact zeros by parity
+    assert [h["exact"] for h in obj["hermite"]] == ["0", None, "0", None]
+    assert [h["method"] for h in obj["hermite"]] == ["parity", "numeric"] * 2
     assert obj["information_exponent"] == 1
 
 

@@ -36,7 +36,7 @@ import mpmath
 import sympy as sp
 
 from theory.errors import ExpansionError
-from theory.links import Z, Link
+from theory.links import EVEN, ODD, Z, Link, parity
 
 __all__ = [
     "HermiteCoefficient",
@@ -113,6 +113,21 @@ class HermiteCoefficient:
     @property
     def is_exact(self) -> bool:
         return self.exact is not None
+
+    @property
+    def sign(self) -> int | None:
+        """``+1``, ``-1`` or ``0`` when decided, ``None`` when a numeric value is within its error of 0.
+
+        Exact values are decided exactly; a numeric value has a sign only when
+        ``|value| > error`` (its error bound), and is never decided to be zero.
+        """
+        if self.exact is not None:
+            if is_exactly_zero(self.exact):
+                return 0
+            return 1 if self.value > 0 else -1
+        if abs(self.value) > self.error:
+            return 1 if self.value > 0 else -1
+        return None
 
     def is_zero(self, tol: float | None = None) -> bool:
         """Exact zero test for exact values; ``|value| <= max(tol, 10*error)`` for numeric ones."""
@@ -464,8 +479,7 @@ def _stein_u(expr: sp.Expr, kmax: int):
         du = _closed_form_u(deriv, max(kmax - 1, 0))
     except _NotInClass:
         return None
-    odd = sp.expand(expr.subs(Z, -Z) + expr) == 0 or sp.simplify(expr.subs(Z, -Z) + expr) == 0
-    u0 = sp.Integer(0) if odd else None
+    u0 = sp.Integer(0) if parity(expr) == ODD else None
     return [u0] + [_tidy(du[k - 1] / k) for k in range(1, kmax + 1)]
 
 
@@ -504,7 +518,16 @@ def hermite_expansion(f, kmax: int) -> HermiteExpansion:
             method = "closed form (Stein)"
     if any(v is not None and v.free_symbols for v in values):
         raise ExpansionError(f"{expr} depends on symbols other than z; use exact_coefficients")
+    methods = [method if v is not None else "numeric" for v in values]
     missing = [k for k, v in enumerate(values) if v is None]
+    if missing:
+        # parity makes half the coefficients exactly zero: never leave those to quadrature
+        par = parity(expr)
+        forbidden = 1 if par == EVEN else (0 if par == ODD else None)
+        for k in missing:
+            if k % 2 == forbidden:
+                values[k], methods[k] = sp.Integer(0), "parity"
+        missing = [k for k in missing if values[k] is None]
     numeric = _numeric_u(expr, missing) if missing else {}
     out = []
     for k, v in enumerate(values):
@@ -512,7 +535,7 @@ def hermite_expansion(f, kmax: int) -> HermiteExpansion:
             val, err = numeric[k]
             out.append(HermiteCoefficient(k, None, val, err, "numeric"))
         else:
-            out.append(HermiteCoefficient(k, v, float(sp.N(v, 20)), 0.0, method))
+            out.append(HermiteCoefficient(k, v, float(sp.N(v, 20)), 0.0, methods[k]))
     return HermiteExpansion(expr, tuple(out))
 
 

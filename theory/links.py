@@ -31,6 +31,9 @@ __all__ = [
     "named_link",
     "hermite_polynomial",
     "REGISTERED_NAMES",
+    "parity",
+    "EVEN",
+    "ODD",
 ]
 
 #: The Gaussian variable every link is a function of.
@@ -339,13 +342,13 @@ class Link:
 
     @property
     def is_even(self) -> bool:
-        """Exact check of ``f(-z) == f(z)``."""
-        return _vanishes(self.expr.subs(Z, -Z) - self.expr)
+        """``f(-z) == f(z)`` proven (see :func:`parity`); ``False`` means "not proven"."""
+        return parity(self.expr) == EVEN
 
     @property
     def is_odd(self) -> bool:
-        """Exact check of ``f(-z) == -f(z)``."""
-        return _vanishes(self.expr.subs(Z, -Z) + self.expr)
+        """``f(-z) == -f(z)`` proven (see :func:`parity`); ``False`` means "not proven"."""
+        return parity(self.expr) == ODD
 
     def with_noise(self, noise) -> "Link":
         return Link(self.expr, self.name, _parse_noise(noise))
@@ -402,21 +405,89 @@ def _lambdify_modules(module: str):
     return [module]
 
 
-def _vanishes(expr: sp.Expr) -> bool:
-    """True when ``expr`` is identically zero (exact simplification, then a numeric guard)."""
-    expr = sp.expand(expr)
-    if expr == 0:
-        return True
-    if expr.is_polynomial(*expr.free_symbols):  # expanded polynomials are zero iff literally 0
-        return False
-    simplified = sp.simplify(expr)
-    if simplified == 0:
-        return True
-    if isinstance(simplified, sp.Piecewise) or simplified.has(sp.Abs, sp.sign, sp.Max, sp.Min, sp.Heaviside):
-        simplified = sp.piecewise_fold(simplified.rewrite(sp.Piecewise))
-        if sp.simplify(simplified) == 0:
-            return True
-    return False
+#: Values of :func:`parity`.
+EVEN, ODD = 1, -1
+
+# Functions with f(-x) = -f(x): an odd argument gives an odd result.
+_ODD_FUNCTIONS = (sp.sin, sp.sinh, sp.tanh, sp.erf, sp.sign, sp.atan, sp.asinh)
+# Functions with f(-x) = f(x): any argument of definite parity gives an even result.
+_EVEN_FUNCTIONS = (sp.cos, sp.cosh, sp.Abs)
+
+
+def _structural_parity(expr: sp.Expr, var: sp.Symbol):
+    """Parity proven from the expression tree alone, or ``None`` (linear in the tree size).
+
+    Rules: constants are even, ``z`` is odd; sums of terms of one parity keep it; products
+    multiply parities; ``b**n`` with integer ``n`` has parity ``parity(b)**n``; any function
+    of even arguments is even; ``sin, sinh, tanh, erf, sign, atan, asinh`` keep parity;
+    ``cos, cosh, Abs`` of an argument of definite parity are even.  Each rule is a proof, so
+    the answer is sound; ``None`` only means "not proven this way".
+    """
+    if var not in expr.free_symbols:
+        return EVEN
+    if expr == var:
+        return ODD
+    if expr.is_Add or expr.is_Mul:
+        parts = [_structural_parity(a, var) for a in expr.args]
+        if any(p is None for p in parts):
+            return None
+        if expr.is_Add:
+            return parts[0] if all(p == parts[0] for p in parts) else None
+        sign = 1
+        for p in parts:
+            sign *= p
+        return sign
+    if expr.is_Pow:
+        base, exp = expr.args
+        if var in exp.free_symbols:
+            pb, pe = _structural_parity(base, var), _structural_parity(exp, var)
+            return EVEN if pb == EVEN and pe == EVEN else None
+        pb = _structural_parity(base, var)
+        if pb is None:
+            return None
+        if pb == EVEN:
+            return EVEN
+        if exp.is_Integer:
+            return ODD if int(exp) % 2 else EVEN
+        return None
+    args = [_structural_parity(a, var) for a in expr.args]
+    if not args or any(p is None for p in args):
+        return None
+    if all(p == EVEN for p in args):
+        return EVEN
+    if len(args) == 1 and isinstance(expr, _EVEN_FUNCTIONS):
+        return EVEN
+    if len(args) == 1 and isinstance(expr, _ODD_FUNCTIONS):
+        return args[0]
+    return None
+
+
+def parity(expr: sp.Expr, var: sp.Symbol = Z):
+    """``EVEN`` (1) when ``f(-z) == f(z)`` is proven, ``ODD`` (-1) when ``f(-z) == -f(z)`` is,
+    else ``None`` (not proven: the function may still have a parity SymPy cannot see).
+
+    Decided structurally (:func:`_structural_parity`) and, for polynomials, by exact
+    expansion.  No ``simplify``: the cost is linear in the size of the expression.  The zero
+    function is reported as even.
+
+    Examples
+    --------
+    >>> parity(Z**3 - 3*Z), parity(sp.Abs(Z) + sp.cos(3*Z)), parity(sp.tanh(Z)**2)
+    (-1, 1, 1)
+    >>> parity(sp.Max(Z, 0)) is None
+    True
+    """
+    found = _structural_parity(expr, var)
+    if found is not None:
+        return found
+    if expr.is_polynomial(var):
+        poly = sp.Poly(expr, var)
+        degrees = {m[0] % 2 for m in poly.monoms()}
+        if degrees == {0}:
+            return EVEN
+        if degrees == {1}:
+            return ODD
+    return None
 
 
 def _parse_noise(noise) -> sp.Expr:
