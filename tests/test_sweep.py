@@ -334,3 +334,61 @@ def test_records_are_plain_standard_json(tmp_path):
 
     for path in [tmp_path / "records.json", *(tmp_path / "points").glob("*.json")]:
         json.loads(path.read_text(), parse_constant=reject)
+
+
+# ------------------------------------------------------------------------ resume checks what it reuses
+def _count_records(point, records):
+    return None if len(records) == point["runs"] else f"{len(records)} records for {point['runs']} runs"
+
+
+def test_resume_rejects_saved_points_that_fail_the_checks(tmp_path, reference, monkeypatch):
+    with ThreadPoolExecutor(2) as ex:
+        run_sweep(POINTS, sim_point, tmp_path, executor=ex, progress=False)
+    pdir = tmp_path / "points"
+    ids = [point_id(p) for p in POINTS]
+    data = json.loads((pdir / f"{ids[0]}.json").read_text())
+    (pdir / f"{ids[0]}.json").write_text(json.dumps(dict(data, records=data["records"][:3])))  # truncated
+    (pdir / f"{ids[1]}.json").write_text(json.dumps(dict(data, extra=1)))                    # unexpected field
+    (pdir / f"{ids[2]}.json").unlink()
+    os.mkfifo(pdir / f"{ids[2]}.json")                                                      # reading would block
+    (pdir / f"{ids[3]}.json").write_text("[" * 100_000)                                      # nested too deeply
+    big = pdir / f"{ids[4]}.json"
+    monkeypatch.setattr(sweep_module, "MAX_POINT_FILE_BYTES", big.stat().st_size - 1)      # over the size limit
+    stats = {}
+    with ThreadPoolExecutor(2) as ex:
+        records = run_sweep(POINTS, sim_point, tmp_path, executor=ex, resume=True, progress=False,
+                            validate=_count_records, stats=stats)
+    assert records == reference
+    reasons = {r["id"]: r["reason"] for r in stats["rejected"]}
+    assert set(ids[:5]) <= set(reasons)
+    assert all("limit" in reasons[i] for i in reasons if i not in ids[:4]), reasons  # the rest: over the lowered limit
+    assert "3 records for 12 runs" in reasons[ids[0]]
+    assert "unexpected fields" in reasons[ids[1]]
+    assert "not a regular file" in reasons[ids[2]] and "FIFO" in reasons[ids[2]]
+    assert "unreadable" in reasons[ids[3]]
+    assert "limit" in reasons[ids[4]]
+    assert stats["computed"] == len(reasons) and stats["reused"] == len(POINTS) - len(reasons)
+
+
+def test_resume_rejects_records_without_the_point_id(tmp_path, reference):
+    with ThreadPoolExecutor(2) as ex:
+        run_sweep(POINTS, sim_point, tmp_path, executor=ex, progress=False)
+    path = tmp_path / "points" / f"{point_id(POINTS[0])}.json"
+    data = json.loads(path.read_text())
+    data["records"][0]["point_id"] = "0" * 16
+    path.write_text(json.dumps(data))
+    stats = {}
+    with ThreadPoolExecutor(2) as ex:
+        assert run_sweep(POINTS, sim_point, tmp_path, executor=ex, resume=True, progress=False,
+                         stats=stats) == reference
+    assert [r["reason"] for r in stats["rejected"]] == ["record 0 does not carry the point id"]
+    assert stats["reused"] == len(POINTS) - 1
+
+
+def test_default_pool_never_exceeds_the_available_cores():
+    from theory.simulate.sweep import available_cores
+
+    n = available_cores()
+    assert 1 <= n <= (os.cpu_count() or 1)
+    if hasattr(os, "sched_getaffinity"):
+        assert n == len(os.sched_getaffinity(0))

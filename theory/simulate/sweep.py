@@ -13,7 +13,12 @@ to a list of tidy record dicts (for example one per run). :func:`run_sweep` eval
   (all finished points, in point order) are rewritten atomically after every point;
 * so a sweep stopped by Ctrl-C, a failing point, a lost worker or a full disk loses at most the points
   in flight, and ``resume=True`` skips the saved points and ends with the same records as an
-  uninterrupted run.
+  uninterrupted run;
+* on resume a saved point is reused only after it is checked: a regular file of bounded size
+  (:data:`MAX_POINT_FILE_BYTES`), valid JSON, the same id and point, a list of records that are
+  objects carrying that id, and whatever the caller's ``validate`` function checks (for simulation
+  points, :func:`theory.simulate.cases.check_records`: run count, run indices, seeds and every field).
+  Anything else is recomputed, and the reason is reported (``stats``), never silently reused.
 
 Layout of ``out_dir``::
 
@@ -30,6 +35,8 @@ import io
 import json
 import math
 import os
+import stat as _stat
+import sys
 import tempfile
 import warnings
 from collections.abc import Mapping
@@ -40,7 +47,12 @@ import numpy as np
 
 from ._common import SimulationInputError
 
-__all__ = ["run_sweep", "point_seed", "point_id", "canonical_json", "load_records", "SweepError"]
+__all__ = ["run_sweep", "point_seed", "point_id", "canonical_json", "load_records", "SweepError",
+           "available_cores", "read_regular_file"]
+
+#: Largest saved point file that resume reads back (an internal limit: a simulation point with 100 000
+#: runs is about 40 MB); a larger file is recomputed, not read.
+MAX_POINT_FILE_BYTES = 256 * 2**20
 
 POINTS_DIR = "points"
 RECORDS_JSON = "records.json"
@@ -157,6 +169,68 @@ def _finite_or_none(obj):
     return obj
 
 
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one).
+
+    Examples
+    --------
+    >>> available_cores() >= 1
+    True
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - platforms without affinity masks
+        return max(1, os.cpu_count() or 1)
+
+
+def read_regular_file(path, limit: int, what: str) -> str:
+    """Read a UTF-8 text file of at most ``limit`` bytes; refuse anything else with a reason.
+
+    Raises :class:`OSError` subclasses for missing or unreadable files and :class:`ValueError`
+    (with a message naming ``what`` and the path) for a directory, a device, a FIFO or a socket
+    (reading those can block or never end), a file over ``limit`` bytes, or bytes that are not
+    UTF-8.  The size is checked before reading and the read itself is bounded, so a file that
+    grows (or a special file that reports size 0) cannot exhaust memory.
+
+    Examples
+    --------
+    >>> read_regular_file("/dev/zero", 100, "input")
+    Traceback (most recent call last):
+    ...
+    ValueError: input '/dev/zero' is not a regular file (a character device)
+    """
+    st = os.stat(path)
+    if not _stat.S_ISREG(st.st_mode):
+        raise ValueError(f"{what} {os.fspath(path)!r} is not a regular file ({_file_kind(st.st_mode)})")
+    if st.st_size > limit:
+        raise ValueError(f"{what} {os.fspath(path)!r} is {_size(st.st_size)}, over the {_size(limit)} limit "
+                         f"(checked before reading)")
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{what} {os.fspath(path)!r} is over the {_size(limit)} limit")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{what} {os.fspath(path)!r} is not UTF-8 text (byte {exc.start})") from None
+
+
+def _file_kind(mode) -> str:
+    for test, name in ((_stat.S_ISDIR, "a directory"), (_stat.S_ISCHR, "a character device"),
+                       (_stat.S_ISBLK, "a block device"), (_stat.S_ISFIFO, "a FIFO"),
+                       (_stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("kB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n} bytes"
+
+
 def _atomic_write(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically: a temporary file in the same folder, fsync, os.replace."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -198,21 +272,32 @@ class _Store:
     def point_path(self, i) -> Path:
         return self.pdir / f"{self.ids[i]}.json"
 
-    def load(self, i) -> bool:
+    def load(self, i, validate=None) -> str | None:
+        """Reuse the saved point ``i`` if it checks out; returns ``None`` (reused or absent) or why not.
+
+        ``"absent"`` is returned when there is no saved file (nothing to report).
+        """
         path = self.point_path(i)
-        if not path.exists():
-            return False
+        if not os.path.lexists(path):
+            return "absent"
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            ok = data.get("id") == self.ids[i] and canonical_json(data["point"]) == canonical_json(self.points[i])
-            records = data["records"]
-        except (OSError, ValueError, KeyError, TypeError, SimulationInputError):
-            ok = False
-        if not ok:
-            warnings.warn(f"ignoring unreadable or mismatched saved point {path}; it will be recomputed")
-            return False
-        self.records[i] = records
-        return True
+            text = read_regular_file(path, MAX_POINT_FILE_BYTES, "saved point")
+            data = json.loads(text)
+        except (OSError, ValueError, RecursionError) as exc:
+            msg = str(getattr(exc, "strerror", None) or exc).replace(repr(str(path)), "").replace("saved point  ", "")
+            if isinstance(exc, RecursionError):
+                msg = "nested too deeply"
+            return f"unreadable: {' '.join(msg.split())[:200]}"
+        reason = _check_saved(data, self.ids[i], self.points[i])
+        if reason is None and validate is not None:
+            try:
+                reason = validate(self.points[i], data["records"])
+            except Exception as exc:  # a validator that trips over a malformed record rejects it
+                reason = f"records fail the check ({type(exc).__name__}: {exc})"
+        if reason is not None:
+            return reason
+        self.records[i] = data["records"]
+        return None
 
     def save(self, i, records) -> None:
         payload = {"id": self.ids[i], "point": self.points[i], "records": records}
@@ -255,6 +340,30 @@ class _Store:
         _atomic_write(self.root / RECORDS_CSV, buf.getvalue() + "".join(csv_parts))
 
 
+def _check_saved(data, pid, point) -> str | None:
+    """Generic checks of a saved point file: its shape, id, point and records (``None`` when sound)."""
+    if not isinstance(data, dict):
+        return f"not a JSON object (a {type(data).__name__})"
+    if set(data) != {"id", "point", "records"}:
+        return f"unexpected fields {sorted(set(data) ^ {'id', 'point', 'records'})}"
+    if data["id"] != pid:
+        return f"id {data['id']!r} is not the point's id {pid}"
+    try:
+        if canonical_json(data["point"]) != canonical_json(point):
+            return "it holds a different point (configuration changed)"
+    except SimulationInputError:
+        return "its point is not a JSON object"
+    records = data["records"]
+    if not isinstance(records, list):
+        return "records are not a list"
+    for k, rec in enumerate(records):
+        if not isinstance(rec, dict):
+            return f"record {k} is not an object"
+        if rec.get("point_id") != pid:
+            return f"record {k} does not carry the point id"
+    return None
+
+
 def _terminate_pool(pool) -> None:
     """Stop a ProcessPoolExecutor we own at once (Ctrl-C): terminate its workers, drop queued work.
 
@@ -279,6 +388,8 @@ def run_sweep(
     executor: cf.Executor | None = None,
     resume: bool = False,
     progress: bool = True,
+    validate: Callable[[dict, list], str | None] | None = None,
+    stats: dict | None = None,
 ) -> list[dict]:
     """Evaluate ``point_fn`` on every point, in parallel, saving each point as it finishes.
 
@@ -294,12 +405,21 @@ def run_sweep(
         Folder for ``points/<id>.json``, ``records.json`` and ``records.csv`` (created if needed).
     executor : concurrent.futures.Executor, optional
         Where to run the points, e.g. ``dask.distributed.Client(...).get_executor()``. Default: a local
-        ``ProcessPoolExecutor`` with ``os.cpu_count()`` workers, shut down at the end.
+        ``ProcessPoolExecutor`` with one worker per available core (:func:`available_cores`), shut down
+        at the end.
     resume : bool
         Skip points already saved under ``out_dir`` (the final records are the same as an uninterrupted
-        run's). Without it every point is recomputed and its file overwritten.
+        run's). Without it every point is recomputed and its file overwritten. A saved point is reused
+        only if it passes the checks listed in the module docstring and ``validate``.
     progress : bool
-        Show a tqdm progress bar.
+        Show a tqdm progress bar (on stderr).
+    validate : callable, optional
+        ``validate(point, records) -> None | str``: ``None`` accepts a saved point's records on resume,
+        a string rejects them (the point is recomputed) and says why.
+    stats : dict, optional
+        Filled with ``reused`` (points taken from disk), ``computed`` (points evaluated) and
+        ``rejected`` (a list of ``{"id", "reason"}`` for saved points that failed a check and were
+        recomputed). Without it, a rejected point raises a warning instead.
 
     Returns
     -------
@@ -340,15 +460,22 @@ def run_sweep(
         raise SimulationInputError(f"point_fn must be callable, got {point_fn!r}")
 
     store = _Store(out_dir, points, ids)
+    rejected = []
     if resume:
         for i in range(len(points)):
-            store.load(i)
+            reason = store.load(i, validate)
+            if reason is not None and reason != "absent":
+                rejected.append({"id": ids[i], "reason": reason})
+                if stats is None:
+                    warnings.warn(f"ignoring saved point {store.point_path(i)}: {reason}; it will be recomputed")
     pending = [i for i in range(len(points)) if i not in store.records]
+    if stats is not None:
+        stats.update(reused=len(points) - len(pending), computed=len(pending), rejected=rejected)
 
     from tqdm import tqdm
 
     bar = tqdm(total=len(points), initial=len(points) - len(pending), disable=not progress,
-               desc="sweep", unit="point")
+               desc="sweep", unit="point", file=sys.stderr)
     try:
         if pending:
             _run_pending(store, pending, point_fn, executor, bar)
@@ -360,7 +487,7 @@ def run_sweep(
 
 def _run_pending(store: _Store, pending, point_fn, executor, bar) -> None:
     own = executor is None
-    pool = cf.ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, len(pending))) if own else executor
+    pool = cf.ProcessPoolExecutor(max_workers=min(available_cores(), len(pending))) if own else executor
     futures: dict = {}
     clean_exit = False
     try:
