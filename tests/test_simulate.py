@@ -490,3 +490,56 @@ def test_one_step_bad_inputs(kwargs, name):
 def test_simulation_input_error_is_a_value_error():
     with pytest.raises(ValueError):
         simulate(online_model(), 0, 0.1, runs=1, seed=0)
+
+
+# ----------------------------------------------------------------------- bounded memory, progress (issue 9, item 7)
+def _compiled_online_model():
+    from theory.simulate.cases import model_for
+
+    return model_for({"rule": "online", "loss": "correlation", "target": "He3", "student": "He3", "a": 1.0,
+                      "order": None, "keep_a": False, "psi": None, "noise": 0.0}, 0.0, 10)
+
+
+@pytest.mark.parametrize("engine, make", [("full", online_model), ("reduced", online_model),
+                                          ("reduced", _compiled_online_model)])
+def test_run_chunks_do_not_change_any_run(engine, make, monkeypatch):
+    from theory.simulate import engines
+
+    model = make()
+    base = simulate(model, 10, 0.05, runs=11, seed=9, engine=engine, max_steps=3000)
+    monkeypatch.setattr(engines, "RUN_CHUNK", 3)  # streams made 3 runs at a time
+    other = simulate(model, 10, 0.05, runs=11, seed=9, engine=engine, max_steps=3000)
+    for key in ("hitting_times", "status", "steps", "final_m"):
+        assert np.array_equal(getattr(base, key), getattr(other, key)), key
+
+
+def test_memory_does_not_grow_with_generators_for_every_run():
+    import tracemalloc
+
+    from theory.simulate import engines
+
+    runs = 40_000
+    tracemalloc.start()
+    res = simulate(online_model(), 10, 0.05, runs=runs, seed=0, max_steps=2)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert res.runs == runs
+    # two PCG64 generators and their SeedSequence cost about 2.2 kB per run (88 MB here if all were made up
+    # front); made RUN_CHUNK runs at a time, they cost at most RUN_CHUNK * 2.2 kB, plus tens of bytes of
+    # results per run
+    assert peak < engines.RUN_CHUNK * 4000 + runs * 200, peak
+
+
+def test_progress_reports_finished_runs_on_stderr(capsys):
+    from theory.simulate._common import Progress
+
+    bar = Progress(4, 100, enabled=True, delay=0)
+    bar.runs_done(3)
+    bar.runs_done(1)
+    bar.close()
+    captured = capsys.readouterr()
+    assert captured.out == "" and "4/4" in captured.err
+    quiet = Progress(4, 100, enabled=False)
+    quiet.runs_done(4)
+    quiet.close()
+    assert capsys.readouterr().err == ""

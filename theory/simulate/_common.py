@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -37,6 +39,7 @@ __all__ = [
     "STATUS_HIT",
     "STATUS_CENSORED",
     "STATUS_DIVERGED",
+    "Progress",
 ]
 
 STATUS_HIT = "hit"
@@ -418,6 +421,55 @@ def record_events(M, first_hit, first_bad, B, active, t_done, status, steps, fin
             if label == STATUS_HIT:
                 hitting[idx] = t_done + rows[mask] + 1
     return ~(is_hit | is_bad)
+
+
+class Progress:
+    """Progress of one simulation on stderr: runs finished so far and the step the runs in flight reached.
+
+    A tqdm bar that appears only after ``delay`` seconds (short simulations print nothing); the
+    engines call :meth:`runs_done` when runs stop and :meth:`at_step` as the active runs advance.
+    ``Progress(runs, max_steps, enabled=False)`` is a no-op.
+
+    Examples
+    --------
+    >>> p = Progress(10, 100, enabled=False)
+    >>> p.runs_done(3); p.at_step(50); p.close()
+    """
+
+    def __init__(self, runs: int, max_steps: int, *, enabled: bool = True, delay: float = 3.0,
+                 desc: str = "simulate"):
+        self.enabled = bool(enabled)
+        self.max_steps = int(max_steps)
+        self._bar = None
+        self._last = 0.0
+        if self.enabled:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=int(runs), unit="run", desc=desc, file=sys.stderr, delay=delay,
+                             mininterval=0.5)
+
+    def runs_done(self, k) -> None:
+        """``k`` more runs have stopped (hit, censored or diverged)."""
+        if self._bar is not None and k:
+            self._bar.update(int(k))
+
+    def at_step(self, t) -> None:
+        """The runs in flight have taken ``t`` steps (shown at most twice a second)."""
+        if self._bar is None:
+            return
+        now = time.monotonic()
+        if now - self._last >= 0.5:
+            self._last = now
+            self._bar.set_postfix_str(f"step {int(t):,} of at most {self.max_steps:,}", refresh=False)
+            self._bar.update(0)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+NO_PROGRESS = Progress(0, 0, enabled=False)
 
 
 def initial_hits(m0, thr, signed):

@@ -16,9 +16,13 @@ from theory.simulate._common import StepModel
 from theory.simulate.engines import simulate
 from theory.simulate.sweep import point_seed
 
-__all__ = ["CASE_KEYS", "case_of", "rule_for", "model_for", "simulate_point"]
+__all__ = ["CASE_KEYS", "case_of", "rule_for", "rule_options", "model_for", "simulate_point", "check_records",
+           "RECORD_KEYS"]
 
 CASE_KEYS = ("rule", "loss", "target", "student", "a", "order", "keep_a", "psi", "noise")
+#: Fields :func:`simulate_point` adds to the point in each record (besides ``point_id`` from the sweep).
+RECORD_KEYS = ("run", "status", "hitting_time")
+_STATUSES = ("hit", "censored", "diverged")
 
 
 def case_of(rule: Rule, psi_text: str | None = None) -> dict:
@@ -28,14 +32,47 @@ def case_of(rule: Rule, psi_text: str | None = None) -> dict:
             "noise": float(rule.target.noise)}
 
 
+def rule_options(case: dict) -> dict:
+    """The keyword options of :func:`~theory.rules.make_rule` that a case actually sets.
+
+    Options at their "not given" value (``order=None``, ``keep_a=False``, ``psi=None``) and at
+    ``make_rule``'s defaults (``loss="correlation"``, ``a=1``, ``noise=0``) are left out, so
+    ``make_rule`` sees exactly the options that carry information and can refuse those that do
+    not apply to the rule.
+
+    Examples
+    --------
+    >>> rule_options({"rule": "online", "loss": "correlation", "a": 1.0, "order": None, "keep_a": False,
+    ...               "psi": None, "noise": 0.0})
+    {}
+    >>> rule_options({"rule": "alternating", "loss": "squared", "a": 2.0, "keep_a": True})
+    {'loss': 'squared', 'a': 2.0, 'keep_a': True}
+    """
+    out = {}
+    if case.get("loss") not in (None, "correlation"):
+        out["loss"] = case["loss"]
+    if case.get("a") is not None and case["a"] != 1:
+        out["a"] = case["a"]
+    if case.get("order") is not None:
+        out["order"] = case["order"]
+    if case.get("keep_a"):
+        out["keep_a"] = True
+    if case.get("psi") is not None:
+        out["psi"] = case["psi"]
+    if case.get("noise") not in (None, 0):
+        out["noise"] = case["noise"]
+    return out
+
+
 @lru_cache(maxsize=64)
-def _rule_cached(rule, loss, target, student, a, order, keep_a, psi, noise) -> Rule:
-    return make_rule(rule, target, student, loss=loss, a=a, order=order, keep_a=keep_a, psi=psi, noise=noise)
+def _rule_cached(rule, target, student, options) -> Rule:
+    return make_rule(rule, target, student, **dict(options))
 
 
 def rule_for(case: dict) -> Rule:
-    """Rebuild the rule of a case (cached)."""
-    return _rule_cached(*(case.get(k) for k in CASE_KEYS))
+    """Rebuild the rule of a case (cached); only the options the case sets are passed on."""
+    student = case.get("student") or case.get("target")
+    return _rule_cached(case.get("rule"), case.get("target"), student, tuple(sorted(rule_options(case).items())))
 
 
 def model_for(case: dict, eta: float, d: int) -> StepModel:
@@ -74,3 +111,58 @@ def simulate_point(point: dict) -> list[dict]:
                     "hitting_time": int(times[i]) if status == "hit" else None})
         out.append(rec)
     return out
+
+
+def check_records(point: dict, records: list) -> str | None:
+    """Check saved records of :func:`simulate_point` against their point; ``None`` when they match.
+
+    Used by ``run_sweep(..., validate=check_records)`` on resume: a saved point is reused only if it
+    has exactly ``point["runs"]`` records, runs ``0 .. runs-1`` once each, every record repeats every
+    field of the point (so its configuration and seed) and has no other field than
+    :data:`RECORD_KEYS` and ``point_id``, each status is one of hit/censored/diverged, and a hit carries
+    an integer hitting time in ``[0, max_steps]`` while the others carry none.
+
+    Examples
+    --------
+    >>> p = {"d": 10, "runs": 2, "max_steps": 100, "seed": 1}
+    >>> ok = [dict(p, point_id="x", run=r, status="hit", hitting_time=5) for r in range(2)]
+    >>> check_records(p, ok) is None
+    True
+    >>> check_records(p, ok[:1])
+    'expected 2 records (runs = 2), found 1'
+    >>> check_records(p, [ok[0], dict(ok[1], seed=2)])
+    "record 1 has seed = 2, not the point's 1"
+    """
+    runs = point.get("runs")
+    if not isinstance(records, list):
+        return "records are not a list"
+    if len(records) != runs:
+        return f"expected {runs} records (runs = {runs}), found {len(records)}"
+    allowed = set(point) | set(RECORD_KEYS) | {"point_id"}
+    seen = set()
+    max_steps = point.get("max_steps")
+    for k, rec in enumerate(records):
+        if not isinstance(rec, dict):
+            return f"record {k} is not an object"
+        extra = sorted(set(rec) - allowed)
+        if extra:
+            return f"record {k} has unexpected field(s) {', '.join(map(repr, extra[:3]))}"
+        missing = sorted(allowed - set(rec))
+        if missing:
+            return f"record {k} lacks field(s) {', '.join(map(repr, missing[:3]))}"
+        for key, value in point.items():
+            if rec[key] != value or type(rec[key]) is not type(value):
+                return f"record {k} has {key} = {rec[key]!r}, not the point's {value!r}"
+        run = rec["run"]
+        if isinstance(run, bool) or not isinstance(run, int) or not 0 <= run < runs or run in seen:
+            return f"record {k} has run index {run!r} (each of 0..{runs - 1} must appear once)"
+        seen.add(run)
+        status, t = rec["status"], rec["hitting_time"]
+        if status not in _STATUSES:
+            return f"record {k} has status {status!r}"
+        if status == "hit":
+            if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t <= max_steps:
+                return f"record {k} is a hit with hitting time {t!r} outside [0, {max_steps}]"
+        elif t is not None:
+            return f"record {k} is {status} but has hitting time {t!r}"
+    return None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import (
+    Progress,
     SimulationInputError,
     SimulationResult,
     StepModel,
@@ -32,7 +33,13 @@ from ._common import (
 from .full import full_increments, run_full
 from .reduced import reduced_increments, run_reduced
 
-__all__ = ["StepModel", "SimulationResult", "SimulationInputError", "simulate", "one_step_increments"]
+__all__ = ["StepModel", "SimulationResult", "SimulationInputError", "simulate", "one_step_increments",
+           "RUN_CHUNK"]
+
+#: Runs whose random streams are created and simulated together.  Each run holds two generators
+#: (about 2 kB), so streams are made chunk by chunk: memory stays bounded whatever ``runs`` is, and
+#: because every run consumes only its own streams, the chunk size never changes a run's numbers.
+RUN_CHUNK = 4096
 
 
 def simulate(
@@ -48,6 +55,7 @@ def simulate(
     max_steps: int = 200_000,
     start: str = "uniform",
     null: bool = False,
+    progress: bool = False,
 ) -> SimulationResult:
     """Run independent SGD runs until weak recovery and return their hitting times.
 
@@ -78,6 +86,9 @@ def simulate(
     null : bool
         Null control: the label is computed from an independent standard normal instead of
         ``<x, theta>``, so it carries no signal.
+    progress : bool
+        Show a progress bar on stderr (runs finished, step reached) once the simulation has taken
+        more than three seconds.
 
     Returns
     -------
@@ -119,11 +130,19 @@ def simulate(
     signed = check_bool("signed", signed)
     null = check_bool("null", null)
     root = as_seed_sequence(seed)
+    progress = check_bool("progress", progress)
 
-    run_seqs = [child_sequence(root, i) for i in range(runs)]
     runner = run_reduced if engine == "reduced" else run_full
-    out = runner(model, d, gamma, run_seqs, m_thr=m_thr, signed=signed, max_steps=max_steps,
-                 start=start, null=null)
+    bar = Progress(runs, max_steps, enabled=progress)
+    parts = []
+    try:
+        for lo in range(0, runs, RUN_CHUNK):  # streams made per chunk: bounded memory, same numbers
+            run_seqs = [child_sequence(root, i) for i in range(lo, min(runs, lo + RUN_CHUNK))]
+            parts.append(runner(model, d, gamma, run_seqs, m_thr=m_thr, signed=signed, max_steps=max_steps,
+                                start=start, null=null, progress=bar))
+    finally:
+        bar.close()
+    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     return SimulationResult.from_runs(
         **out,
         gamma=gamma,

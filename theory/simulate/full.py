@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import (
+    NO_PROGRESS,
     STREAM_EXTRA,
     STREAM_STEP,
     as_float_array,
@@ -91,7 +92,7 @@ def _labels(model, X, E, with_noise, with_null):
     return y
 
 
-def _run_chunk(model, d, gamma, seqs, m_thr, signed, max_steps, start, null, block):
+def _run_chunk(model, d, gamma, seqs, m_thr, signed, max_steps, start, null, block, progress=NO_PROGRESS):
     with_noise, with_null = label_columns(model, null)
     k_extra = with_noise + with_null
     gens_step = [generator(ss, STREAM_STEP) for ss in seqs]
@@ -100,6 +101,7 @@ def _run_chunk(model, d, gamma, seqs, m_thr, signed, max_steps, start, null, blo
     m0 = W0[:, 0].copy()
 
     hitting, steps, status, final_m, active = start_records(m0, m_thr, signed)
+    progress.runs_done(len(m0) - active.size)
     W = W0[active].copy()
     a = np.full(active.size, float(model.a0))
     t_done = 0
@@ -127,15 +129,19 @@ def _run_chunk(model, d, gamma, seqs, m_thr, signed, max_steps, start, null, blo
         first_hit, first_bad = resolve_events(M, D, A, m_thr, signed, B)
         keep = record_events(M, first_hit, first_bad, B, active, t_done, status, steps, final_m, hitting)
         t_done += B
+        progress.runs_done(active.size - int(keep.sum()))
+        progress.at_step(t_done)
         active = active[keep]
         W = W[keep]
         a = A[B - 1, keep].copy()
     steps[active] = t_done
     final_m[active] = W[:, 0]
+    progress.runs_done(active.size)
     return hitting, status, steps, final_m
 
 
-def run_full(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, null, block=None, chunk=None):
+def run_full(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, null, block=None, chunk=None,
+             progress=NO_PROGRESS):
     """Simulate independent runs in ``d`` dimensions; see :func:`theory.simulate.simulate`.
 
     Parameters
@@ -157,7 +163,7 @@ def run_full(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, null
     with np.errstate(all="ignore"):
         for lo in range(0, runs, C):
             parts.append(_run_chunk(model, d, float(gamma), run_seqs[lo:lo + C], m_thr, signed, max_steps,
-                                    start, null, block))
+                                    start, null, block, progress))
     hitting, status, steps, final_m = (np.concatenate(p) for p in zip(*parts))
     return {"hitting_times": hitting, "status": status, "steps": steps, "final_m": final_m}
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import (
+    NO_PROGRESS,
     STATUS_DIVERGED,
     STATUS_HIT,
     STREAM_EXTRA,
@@ -205,7 +206,8 @@ def _compiled_loop():
 _LOOP = None
 
 
-def _run_reduced_compiled(model, compiled, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, null):
+def _run_reduced_compiled(model, compiled, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, null,
+                          progress=NO_PROGRESS):
     """Same chain, same streams, one run at a time through a compiled loop.
 
     Each run draws its records exactly as :func:`_draw_block` does (``(B, k)`` normals from stream 0,
@@ -220,6 +222,7 @@ def _run_reduced_compiled(model, compiled, d, gamma, run_seqs, *, m_thr, signed,
     gens = [(generator(ss, STREAM_STEP), generator(ss, STREAM_EXTRA)) for ss in run_seqs]
     m0 = np.array([reduced_start(gs, gx, d, start) for gs, gx in gens], dtype=np.float64)
     hitting, steps, status, final_m, active = start_records(m0, m_thr, signed)
+    progress.runs_done(len(m0) - active.size)
     thr, gam_f = float(m_thr), float(gamma)
     with np.errstate(all="ignore"):
         for i in active:
@@ -234,6 +237,7 @@ def _run_reduced_compiled(model, compiled, d, gamma, run_seqs, *, m_thr, signed,
                 R = 2.0 * gam
                 Y = np.ascontiguousarray(_labels(model, normals, with_noise, with_null), dtype=np.float64)
                 code, row, m, a = loop(fn, eta, dd, m, a, U, G, R, Y, gam_f, thr, signed)
+                progress.at_step(t + row)
                 if code:
                     steps[i] = t + row + 1
                     status[i] = STATUS_HIT if code == 1 else STATUS_DIVERGED
@@ -244,6 +248,7 @@ def _run_reduced_compiled(model, compiled, d, gamma, run_seqs, *, m_thr, signed,
             else:
                 steps[i] = t
             final_m[i] = m
+            progress.runs_done(1)
     return {"hitting_times": hitting, "status": status, "steps": steps, "final_m": final_m}
 
 
@@ -258,7 +263,8 @@ def _compiled_kernel_of(model):
     return jit()
 
 
-def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, null, block=None):
+def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, null, block=None,
+                progress=NO_PROGRESS):
     """Simulate independent runs of the overlap chain; see :func:`theory.simulate.simulate`.
 
     Parameters
@@ -268,6 +274,8 @@ def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, n
         the gamma variates (start's ``chi^2_{d-1} / 2``, then ``R / 2`` per step).
     block : int, optional
         Force a block length (testing only: results do not depend on it).
+    progress : Progress, optional
+        Told when runs stop and how far the active runs are.
 
     Returns
     -------
@@ -276,7 +284,7 @@ def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, n
     compiled = _compiled_kernel_of(model) if block is None else None
     if compiled is not None:
         return _run_reduced_compiled(model, compiled, d, gamma, run_seqs, m_thr=m_thr, signed=signed,
-                                     max_steps=max_steps, start=start, null=null)
+                                     max_steps=max_steps, start=start, null=null, progress=progress)
     with_noise, with_null = label_columns(model, null)
     k = 2 + with_noise + with_null
     half_df = (d - 2) / 2.0
@@ -284,6 +292,7 @@ def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, n
     gens_extra = [generator(ss, STREAM_EXTRA) for ss in run_seqs]
     m0 = np.array([reduced_start(gs, gx, d, start) for gs, gx in zip(gens_step, gens_extra)], dtype=np.float64)
     hitting, steps, status, final_m, active = start_records(m0, m_thr, signed)
+    progress.runs_done(len(m0) - active.size)
     m = m0[active].copy()
     a = np.full(active.size, float(model.a0))
     t_done = 0
@@ -307,12 +316,15 @@ def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, n
             first_hit, first_bad = resolve_events(M, D, A, m_thr, signed, B)
             keep = record_events(M, first_hit, first_bad, B, active, t_done, status, steps, final_m, hitting)
             t_done += B
+            progress.runs_done(active.size - int(keep.sum()))
+            progress.at_step(t_done)
             active = active[keep]
             m = M[B - 1, keep].copy()
             a = A[B - 1, keep].copy()
         # whatever is still active ran to max_steps: censored
         steps[active] = t_done
         final_m[active] = m
+        progress.runs_done(active.size)
     return {"hitting_times": hitting, "status": status, "steps": steps, "final_m": final_m}
 
 
