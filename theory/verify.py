@@ -21,7 +21,13 @@ Log factors (the theorem's ``Theta~``)
     ``m0^-(i-2)``, no log) and ``i = 1`` linearly: no division.
 
 Claims (``z = 3``: a claim passes when ``|measured - predicted| <= 3 SE``, SE from a
-bootstrap over runs of the whole fit)
+bootstrap over runs of the whole fit).  The list is derived from the prediction: claim 1 when
+``e(alpha)`` has a flat small-``eta`` piece, claim 2 when the rule has a largest admissible ``eta``,
+claims 3-4 for each threshold inside the valid range, claim 5 always.  A claim that cannot be
+measured at the configured sizes (no crossing of the competing terms at finite ``d``, a finite-``d``
+winning index other than the asymptotic one, a second interior threshold, no step size) is a
+**SKIP** with its reason, counted in the verdict: ``pass`` only when every implied claim was
+measured and passed, ``fail`` when one failed, ``incomplete`` otherwise.
     1. small-``eta`` exponent of ``T`` in ``d`` (``eta = eta*(d)/8``, inside the small-rate
        regime at every ``d``), predicted ``e(alpha)`` for large ``alpha``;
     2. large-``eta`` exponent (``eta = d^-alpha_min``: ``1`` for alternating, ``1/d`` for batch
@@ -39,13 +45,20 @@ bootstrap over runs of the whole fit)
 
 Not deciding the verdict, reported beside it: Figure 1 at ``d = 50``, a per-point tuned
 ``gamma``, and the diffusion prediction of the mean hitting time (THEORY.md section 9).
+
+Files: one folder per configuration (default ``results/verify-<case>-<hash of the whole
+configuration>``, holding ``config.json``; a folder holding another configuration is refused),
+with the sweeps' records, ``report.json`` (RFC 8259 JSON, :data:`JSON_CONVENTIONS`) and
+``figure1.png``, all written atomically.  ``resume`` reuses a saved point only after checking its
+records against the point (run count, run indices, seed and every configuration field).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -54,12 +67,21 @@ import sympy as sp
 from theory.errors import TheoryInputError
 from theory.predict import (Prediction, crossing_etas, negative_traps, numeric_coefficients, predict,
                             step_size, theorem_time)
-from theory.rules import D, ETA, make_rule
 
-__all__ = ["VerifyConfig", "Claim", "VerifyReport", "verify", "DEFAULT", "QUICK"]
+__all__ = ["VerifyConfig", "Claim", "VerifyReport", "verify", "DEFAULT", "QUICK", "config_hash",
+           "default_out_dir", "JSON_CONVENTIONS"]
 
 Z_TOL = 3.0
 NULL_FACTOR = 4.0
+#: Written to every verification folder; a folder holding another configuration is refused.
+CONFIG_FILE = "config.json"
+CONFIG_FORMAT = 1
+
+#: How report.json and ``verify --json`` encode what JSON cannot hold.
+JSON_CONVENTIONS = ("RFC 8259 JSON; null marks a value that is undefined, unbounded or infinite: a median or "
+                    "null_median of null means at least half of those runs did not reach weak recovery within "
+                    "their step budget (an infinite median), a measured value or SE of null means it could not "
+                    "be measured, a ratio of null that it is undefined")
 
 
 class VerifyError(TheoryInputError):
@@ -107,6 +129,39 @@ QUICK = replace(DEFAULT, ds_scaling=(25, 50, 100), ds_threshold=(25, 50, 100), r
                 bootstrap=200, tune=False, diffusion=False)
 
 
+def _config_dict(cfg: VerifyConfig) -> dict:
+    return {f.name: (list(v) if isinstance(v := getattr(cfg, f.name), tuple) else v) for f in fields(cfg)}
+
+
+def config_hash(cfg: VerifyConfig) -> str:
+    """A 10-hex-digit hash of the whole configuration (every field of :class:`VerifyConfig`).
+
+    Distinct configurations get distinct default folders (:func:`default_out_dir`), so a quick
+    run never overwrites a full run's records, report or figure.
+
+    Examples
+    --------
+    >>> config_hash(DEFAULT) == config_hash(replace(DEFAULT))
+    True
+    >>> config_hash(DEFAULT) != config_hash(QUICK)
+    True
+    """
+    blob = json.dumps({"format": CONFIG_FORMAT, "config": _config_dict(cfg)}, sort_keys=True,
+                      separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:10]
+
+
+def default_out_dir(cfg: VerifyConfig) -> str:
+    """``results/verify-<rule>-<loss>-<target>-<student>-<config hash>``.
+
+    Examples
+    --------
+    >>> default_out_dir(DEFAULT).startswith("results/verify-alternating-correlation-h3-h3-")
+    True
+    """
+    return os.path.join("results", "verify-" + _slug(cfg.case()) + "-" + config_hash(cfg))
+
+
 @dataclass
 class Claim:
     """One claim: a prediction, a measurement with its bootstrap SE, and the verdict.
@@ -124,11 +179,21 @@ class Claim:
     passed: bool
     detail: str = ""
     alternative: float | None = None
+    skipped: bool = False
+
+    @property
+    def status(self) -> str:
+        """``"pass"``, ``"fail"`` or ``"skip"`` (implied by the prediction, not measurable here)."""
+        return "skip" if self.skipped else ("pass" if self.passed else "fail")
 
     def to_dict(self) -> dict:
         return {"name": self.name, "predicted": self.predicted, "measured": self.measured, "se": self.se,
                 "tolerance": None if self.se is None else Z_TOL * self.se, "alternative": self.alternative,
-                "pass": bool(self.passed), "detail": self.detail}
+                "status": self.status, "pass": bool(self.passed) and not self.skipped, "detail": self.detail}
+
+
+def _skip(name, predicted, reason) -> Claim:
+    return Claim(name, predicted, None, None, False, "SKIP: " + reason, None, skipped=True)
 
 
 def _judge(measured, se, predicted, alternative) -> tuple[bool, str]:
@@ -150,23 +215,52 @@ class VerifyReport:
     tables: dict = field(default_factory=dict)
     plot: str | None = None
     out_dir: str | None = None
+    resume: dict | None = None
+    numeric: bool = False
+
+    @property
+    def counts(self) -> dict:
+        statuses = [c.status for c in self.claims]
+        return {"claims": len(statuses), "passed": statuses.count("pass"), "failed": statuses.count("fail"),
+                "skipped": statuses.count("skip")}
+
+    @property
+    def verdict(self) -> str:
+        """``"pass"`` (every implied claim measured and passed), ``"fail"`` (a claim failed) or
+        ``"incomplete"`` (none failed, but some implied claims could not be measured)."""
+        n = self.counts
+        if n["failed"] or not n["claims"]:
+            return "fail"
+        return "incomplete" if n["skipped"] else "pass"
 
     @property
     def passed(self) -> bool:
-        return bool(self.claims) and all(c.passed for c in self.claims)
+        return self.verdict == "pass"
 
     def to_dict(self) -> dict:
-        return {"case": self.config.case(), "description": self.description,
-                "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self.config).items()},
-                "claims": [c.to_dict() for c in self.claims], "pass": self.passed, "plot": self.plot,
-                "out_dir": self.out_dir, "tables": self.tables}
+        return _json_safe({"case": self.config.case(), "description": self.description,
+                           "config": _config_dict(self.config), "config_hash": config_hash(self.config),
+                           "claims": [c.to_dict() for c in self.claims], "counts": self.counts,
+                           "verdict": self.verdict, "pass": self.passed, "plot": self.plot,
+                           "out_dir": self.out_dir, "resume": self.resume, "numeric_prediction": self.numeric,
+                           "tables": self.tables, "conventions": JSON_CONVENTIONS})
+
+    def verdict_line(self) -> str:
+        n = self.counts
+        if self.verdict == "pass":
+            return f"VERDICT: PASS ({n['passed']} of {n['claims']} claims passed)"
+        if self.verdict == "fail":
+            return (f"VERDICT: FAIL ({n['failed']} failed, {n['passed']} passed, {n['skipped']} skipped, "
+                    f"of {n['claims']} claims)")
+        return (f"VERDICT: INCOMPLETE ({n['skipped']} of {n['claims']} claims the prediction implies could not be "
+                f"measured here (SKIP, reasons above); {n['passed']} passed, none failed)")
 
     def table(self) -> str:
         lines = [self.description, "", f"{'claim':<46} {'predicted':>10} {'measured':>18}  verdict"]
         for c in self.claims:
             meas = "-" if c.measured is None else (f"{c.measured:.3f}" + (f" +- {c.se:.3f}" if c.se else ""))
             pred = c.predicted if isinstance(c.predicted, str) else f"{c.predicted:.3f}"
-            lines.append(f"{c.name:<46} {pred:>10} {meas:>18}  {'PASS' if c.passed else 'FAIL'}")
+            lines.append(f"{c.name:<46} {pred:>10} {meas:>18}  {c.status.upper()}")
             if c.detail:
                 lines.append(f"    {c.detail}")
         for title, rows in self.tables.items():
@@ -177,9 +271,39 @@ class VerifyReport:
             lines.append("  " + "  ".join(f"{k:>11}" for k in keys))
             for r in rows:
                 lines.append("  " + "  ".join(f"{_fmt(r[k]):>11}" for k in keys))
+        if self.resume is not None:
+            lines += ["", _resume_text(self.resume)]
         lines += ["", f"plot: {self.plot}" if self.plot else "plot: (none)",
-                  f"records: {self.out_dir}", f"VERDICT: {'PASS' if self.passed else 'FAIL'}"]
+                  f"records: {self.out_dir}", self.verdict_line()]
         return "\n".join(lines)
+
+
+def _resume_text(resume: dict) -> str:
+    text = (f"resume: reused {resume['reused']} saved point(s), computed {resume['computed']}; "
+            f"{len(resume['rejected'])} saved point(s) did not match and were recomputed")
+    for r in resume["rejected"][:8]:
+        text += f"\n    {r['sweep']}/{r['id']}: {r['reason']}"
+    if len(resume["rejected"]) > 8:
+        text += f"\n    ... and {len(resume['rejected']) - 8} more (report.json lists them all)"
+    return text
+
+
+def _json_safe(obj):
+    """Plain RFC 8259 data: non-finite floats become null, numpy scalars Python numbers, tuples lists."""
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (float, np.floating)):
+        v = float(obj)
+        return v if math.isfinite(v) else None
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, np.ndarray)):
+        return [_json_safe(v) for v in obj]
+    if obj is None or isinstance(obj, str):
+        return obj
+    return str(obj)
 
 
 def _fmt(v):
@@ -270,7 +394,7 @@ def _break(etas, tn):
 # ---------------------------------------------------------------------------
 # the run
 # ---------------------------------------------------------------------------
-def _describe(cfg: VerifyConfig, pred: Prediction) -> str:
+def _describe(cfg: VerifyConfig, pred: Prediction, numeric: bool = False) -> str:
     r = pred.rule
     norm = ""
     if cfg.target == "h3" and (cfg.student or cfg.target) == "h3":
@@ -286,7 +410,13 @@ def _describe(cfg: VerifyConfig, pred: Prediction) -> str:
                                      "the theorem's runs; see the trap table for the other half)"
                                      if cfg.start == "positive" else "") + "\n"
             f"step size: gamma = kappa max_i 2 i! mu_i d^-((i/2) v 1) / E[psi^2], kappa = {cfg.kappa}; "
-            f"null factor F = {NULL_FACTOR:g}; tolerance {Z_TOL:g} bootstrap SE ({cfg.bootstrap} resamples)")
+            f"null factor F = {NULL_FACTOR:g}; tolerance {Z_TOL:g} bootstrap SE ({cfg.bootstrap} resamples)"
+            + ("\nnumeric: mu_i(eta) and E[psi^2] have floating-point (numeric) coefficients for this link, so the "
+               "step sizes, budgets and finite-d predictions are numeric (the exponent curve depends only on which "
+               "coefficients vanish, their signs and degrees: see predict)"
+               if numeric else "")
+            + "\nverdict: every claim the prediction implies is listed; one that cannot be measured at these sizes "
+              "is a counted SKIP with its reason, and the verdict is then INCOMPLETE, not PASS")
 
 
 def _eta_star(pred: Prediction, d: int):
@@ -303,22 +433,112 @@ def _eta_max(pred: Prediction, d: int) -> float | None:
     return None if lo == -sp.oo else float(d) ** (-float(lo))
 
 
+def _prepare_out(out: Path, cfg: VerifyConfig) -> None:
+    """Create the output folder, refuse one that holds another configuration, record this one.
+
+    Every failure is a :class:`VerifyError` naming the folder: a path that is not a folder, one
+    that cannot be created or written, or one whose ``config.json`` describes a different
+    configuration (its results are never mixed with or overwritten by this one's).
+    """
+    from theory.simulate.sweep import _atomic_write, read_regular_file
+
+    if out.exists() and not out.is_dir():
+        raise VerifyError(f"--out {str(out)!r} exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise VerifyError(f"--out {str(out)!r}: cannot create the folder ({exc.strerror or exc})") from None
+    path = out / CONFIG_FILE
+    mine = {"format": CONFIG_FORMAT, "config_hash": config_hash(cfg), "config": _config_dict(cfg)}
+    if os.path.lexists(path):
+        try:
+            theirs = json.loads(read_regular_file(path, 1 << 20, "config file"))
+            ok = isinstance(theirs, dict) and isinstance(theirs.get("config"), dict)
+        except (OSError, ValueError, RecursionError):
+            ok, theirs = False, None
+        if not ok:
+            raise VerifyError(f"--out {str(out)!r}: its {CONFIG_FILE} is unreadable, so the folder may hold another "
+                              f"verification; choose another --out or remove that file")
+        if theirs.get("config_hash") != mine["config_hash"] or theirs["config"] != mine["config"]:
+            both = set(mine["config"]) & set(theirs["config"])
+            diff = sorted((k for k in set(mine["config"]) | set(theirs["config"])
+                           if mine["config"].get(k) != theirs["config"].get(k)), key=lambda k: (k not in both, k))
+            shown = ", ".join(f"{k} {theirs['config'].get(k)!r} -> {mine['config'].get(k)!r}" for k in diff[:4])
+            raise VerifyError(f"--out {str(out)!r} holds the results of another configuration (differs in: "
+                              f"{shown or 'format'}); choose another --out (the default folder name includes a "
+                              f"hash of the configuration) or remove the folder")
+    try:
+        _atomic_write(path, json.dumps(mine, indent=1, sort_keys=True, allow_nan=False) + "\n")
+    except OSError as exc:
+        raise VerifyError(f"--out {str(out)!r}: cannot write to the folder ({exc.strerror or exc})") from None
+
+
+def _allowed_indices(pred: Prediction, alpha) -> set:
+    """Indices that win the asymptotic curve at ``alpha`` (ties at a threshold count for both sides)."""
+    alpha = sp.oo if alpha is None else alpha
+    out = set()
+    for p in pred.pieces:
+        lo_ok = p.alpha_min == -sp.oo or (alpha != sp.oo and bool(p.alpha_min <= alpha)) or \
+            (alpha == sp.oo and p.alpha_max is None)
+        hi_ok = p.alpha_max is None or (alpha != sp.oo and bool(alpha <= p.alpha_max))
+        if lo_ok and hi_ok:
+            out.add(p.index)
+    for t in pred.thresholds:
+        if alpha != sp.oo and t.alpha == alpha:
+            out |= {t.from_index, t.to_index}
+    return out
+
+
+def _side_slopes(pred: Prediction, t) -> tuple[float | None, float | None]:
+    """``d log T / d log eta`` just below and just above threshold ``t`` from the asymptotic pieces."""
+    below = next((p for p in pred.pieces if p.alpha_min == t.alpha), None)  # larger alpha: smaller eta
+    above = next((p for p in pred.pieces if p.alpha_max == t.alpha), None)
+    return (None if below is None else 0.0 - float(below.slope)), (None if above is None else 0.0 - float(above.slope))
+
+
+def _is_numeric(pred: Prediction) -> bool:
+    """True when the drift coefficients or E[psi^2] carry floating-point (numeric) coefficients."""
+    exprs = [v for v in pred.mu.values() if isinstance(v, sp.Basic)] + [pred.psi_second_moment]
+    return any(isinstance(e, sp.Basic) and e.atoms(sp.Float) for e in exprs)
+
+
 def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=False, progress=True,
            plot=True) -> VerifyReport:
-    """Run the verification of ``cfg`` and return the report (claims, tables, plot)."""
-    from theory.simulate.cases import simulate_point
+    """Run the verification of ``cfg`` and return the report (claims, tables, plot).
+
+    Every claim the prediction implies is listed (module docstring): the small- and large-``eta``
+    exponents, and for each threshold inside the valid range its scaling in ``d`` and the slopes
+    on either side, plus the null control.  A claim that cannot be measured at these sizes is a
+    counted SKIP with its reason, and the verdict is then ``"incomplete"``, never ``"pass"``.
+
+    ``out_dir`` defaults to :func:`default_out_dir` (one folder per configuration); a folder that
+    holds another configuration is refused.  With ``resume=True`` saved points are reused only
+    after :func:`theory.simulate.cases.check_records` accepts them; the others are recomputed and
+    listed in ``report.resume``.
+    """
+    from theory.simulate.cases import check_records, rule_for, simulate_point
     from theory.simulate.sweep import run_sweep
 
-    rule = make_rule(cfg.rule, cfg.target, cfg.student or cfg.target, loss=cfg.loss, a=cfg.a, order=cfg.order,
-                     keep_a=cfg.keep_a, psi=cfg.psi, noise=cfg.noise)
+    rule = rule_for(cfg.case())
     pred = predict(rule)
     if not pred.pieces:
         raise VerifyError(f"the theorem predicts no recovery for {rule.label}: no mu_i is positive")
     case = cfg.case()
-    out = Path(out_dir or os.path.join("results", "verify-" + _slug(case)))
-    out.mkdir(parents=True, exist_ok=True)
+    out = Path(out_dir) if out_dir is not None else Path(default_out_dir(cfg))
+    _prepare_out(out, cfg)
     base = dict(case, runs=cfg.runs, m_thr=cfg.m_thr, signed=cfg.signed, engine=cfg.engine, start=cfg.start,
                 null=False, seed=cfg.seed)
+    resume_stats = {"reused": 0, "computed": 0, "rejected": []} if resume else None
+
+    def sweep(pts, sub):
+        st = {} if resume else None
+        recs = run_sweep(pts, simulate_point, out / sub, executor=executor, resume=resume, progress=progress,
+                         validate=check_records, stats=st)
+        if st is not None:
+            resume_stats["reused"] += st["reused"]
+            resume_stats["computed"] += st["computed"]
+            resume_stats["rejected"] += [dict(r, sweep=sub) for r in st["rejected"]]
+        return recs
 
     def point(tag, d, eta):
         gamma, _i = step_size(pred, d, eta, cfg.kappa)
@@ -328,19 +548,61 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
         budget = cfg.budget_factor * psi2 * t_thm * log_factor(i_win, d) / (8 * cfg.kappa) + 1000
         return dict(base, tag=tag, d=int(d), eta=float(eta), gamma=float(gamma), max_steps=int(min(budget, 5e7)))
 
+    # --- the claims the prediction implies, and what each needs -------------------------------------
+    small_exp = None if pred.small_lr_exponent is None else float(pred.small_lr_exponent)
+    large_exp = None
+    if pred.alpha_min != -sp.oo and pred.large_lr_exponent is not None:
+        large_exp = float(pred.large_lr_exponent)
+    interior = [t for t in pred.thresholds if not t.at_boundary]
+    main = interior[0] if interior else None
+    skips: dict[str, str] = {}  # claim key -> reason it cannot be measured
+
+    def try_point(key, tag, d, eta):
+        try:
+            return point(tag, d, eta)
+        except TheoryInputError as exc:
+            skips.setdefault(key, f"at d = {d}, eta = {eta:.3g} the theorem gives no step size ({exc})")
+            return None
+
     points = []
     eta_small, eta_large = {}, {}
+    planned = {"small": [], "large": []}
     for d in cfg.ds_scaling:
         star = _eta_star(pred, d)
-        eta_small[d] = star / 8 if star is not None else (0.0 if rule.name == "online" else 1e-6)
-        points.append(point("small", d, eta_small[d]))
-        if star is not None and _eta_max(pred, d) is not None:
+        if small_exp is not None:
+            eta_small[d] = star / 8 if star is not None else (0.0 if rule.name == "online" else 1e-6)
+            planned["small"].append(try_point("small", "small", d, eta_small[d]))
+        if large_exp is not None and _eta_max(pred, d) is not None:
             eta_large[d] = _eta_max(pred, d)
-            points.append(point("large", d, eta_large[d]))
+            planned["large"].append(try_point("large", "large", d, eta_large[d]))
+    # an exponent claim is asymptotic: it is measured only where the finite-d theorem time is won by the
+    # index the asymptotic curve names there (else the points would measure another regime)
+    for key, alpha in (("small", None), ("large", pred.alpha_min)):
+        if key in skips or not planned[key]:
+            continue
+        allowed = _allowed_indices(pred, alpha)
+        off = [(p["d"], theorem_time(pred, p["d"], p["eta"])[1]) for p in planned[key]]
+        off = [(d, w) for d, w in off if w not in allowed]
+        if off:
+            where = f"alpha = {alpha} (eta = d^-alpha_min)" if key == "large" else "small eta"
+            skips[key] = (f"at d = {', '.join(str(d) for d, _ in off)} the finite-d theorem time at eta = "
+                          f"{(eta_large if key == 'large' else eta_small)[off[0][0]]:.3g} is won by index "
+                          f"{' or '.join(map(str, sorted({w for _, w in off})))}, not by the index "
+                          f"{' or '.join(map(str, sorted(allowed)))} of the asymptotic curve at {where}: these sizes "
+                          f"do not reach the regime the exponent describes")
+    for key in ("small", "large"):
+        if key in skips:
+            (eta_small if key == "small" else eta_large).clear()
+    for d in cfg.ds_scaling:  # in the order d, then small before large
+        points += [p for key in ("small", "large") if key not in skips for p in planned[key]
+                   if p is not None and p["d"] == d]
     sweep_etas = {}
+    no_crossing = []
     for d in sorted(set(cfg.ds_threshold) | ({cfg.fig_d} if plot else set())):
         star = _eta_star(pred, d)
         if star is None:
+            if d in cfg.ds_threshold:
+                no_crossing.append(d)
             continue
         top = _eta_max(pred, d) or star * 16
         ks = range(-4, 8) if d in cfg.ds_threshold else range(-4, 1)
@@ -352,10 +614,16 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
                 k += 1
         if d == cfg.fig_d or d in cfg.ds_threshold:
             grid.append(top)
+        try:
+            pts = [point("sweep", d, e) for e in sorted(set(grid))]
+        except TheoryInputError:
+            if d in cfg.ds_threshold:
+                no_crossing.append(d)
+            continue
         sweep_etas[d] = sorted(set(grid))
-        points += [point("sweep", d, e) for e in sweep_etas[d]]
+        points += pts
     points = _dedupe(points)
-    signal = run_sweep(points, simulate_point, out / "signal", executor=executor, resume=resume, progress=progress)
+    signal = sweep(points, "signal") if points else []
     groups = _group(signal)
 
     # null controls: same gamma, labels independent of x, budget F x the signal median
@@ -364,8 +632,7 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
         med = _median(groups[_key(p)])
         if math.isfinite(med):
             null_points.append(dict(p, null=True, runs=cfg.null_runs, max_steps=int(NULL_FACTOR * med) + 1))
-    null = run_sweep(null_points, simulate_point, out / "null", executor=executor, resume=resume,
-                     progress=progress) if null_points else []
+    null = sweep(null_points, "null") if null_points else []
     null_groups = _group(null)
 
     def null_ok(p):
@@ -392,9 +659,9 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
 
     def scaling_claim(name, tag, etas, predicted, alternative):
         ps = [find(tag, d, etas[d]) for d in sorted(etas)]
-        used.extend(ps)
         ds = [p["d"] for p in ps]
         wins = [theorem_time(pred, p["d"], p["eta"])[1] for p in ps]
+        used.extend(ps)
         lf = [log_factor(i, p["d"]) for i, p in zip(wins, ps)]
         med = [(_median(groups[_key(p)]) / f) for p, f in zip(ps, lf)]
         slope = _slope(ds, med)
@@ -407,16 +674,33 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
         ok, why = _judge(meas, se, predicted, alternative)
         claims.append(Claim(name, float(predicted), meas, se, ok, detail + (f"; {why}" if why else ""), alternative))
 
-    small_exp = float(pred.small_lr_exponent)
-    large_exp = float(pred.large_lr_exponent) if pred.large_lr_exponent is not None else None
-    scaling_claim("small-eta exponent of T in d", "small", eta_small, small_exp,
-                  large_exp if large_exp is not None and large_exp != small_exp else None)
-    if eta_large:
-        scaling_claim("large-eta exponent of T in d", "large", eta_large, large_exp,
-                      small_exp if small_exp != large_exp else None)
+    small_name, large_name = "small-eta exponent of T in d", "large-eta exponent of T in d"
+    if small_exp is None:
+        claims.append(_skip(small_name, "-", "the exponent curve has no constant small-eta piece; this verifier "
+                                              "measures exponents only where e(alpha) is flat"))
+    elif "small" in skips:
+        claims.append(_skip(small_name, small_exp, skips["small"]))
+    else:
+        scaling_claim(small_name, "small", eta_small, small_exp,
+                      large_exp if large_exp is not None and large_exp != small_exp else None)
+    if large_exp is not None:
+        if "large" in skips:
+            claims.append(_skip(large_name, large_exp, skips["large"]))
+        else:
+            scaling_claim(large_name, "large", eta_large, large_exp,
+                          small_exp if small_exp is not None and small_exp != large_exp else None)
 
     thr_ds = [d for d in cfg.ds_threshold if d in sweep_etas]
-    main = next((t for t in pred.thresholds if not t.at_boundary), None)
+    side_names = {side: f"{side} the crossing: d log(T/E[psi^2]) / d log eta" for side in ("below", "above")}
+    if main is not None and len(thr_ds) < 2:
+        reason = (f"the competing terms mu_i^-2 d^((i-1) v 1) do not cross inside the valid range of eta at "
+                  f"d = {', '.join(map(str, no_crossing))} (no change of the finite-d winning index), so the "
+                  f"threshold at alpha = {main.alpha} (index {main.from_index} -> {main.to_index}) cannot be "
+                  f"located at these sizes; {len(thr_ds)} of the 2 or more dimensions needed have a crossing")
+        claims.append(_skip(f"threshold moves as d^-{main.alpha}", -float(main.alpha), reason))
+        below, above = _side_slopes(pred, main)
+        claims.append(_skip(side_names["below"], "-" if below is None else below, reason))
+        claims.append(_skip(side_names["above"], "-" if above is None else above, reason))
     if main is not None and len(thr_ds) >= 2:
         def normalised(p, med):
             return med / numeric_coefficients(pred, p["d"], p["eta"])[1]
@@ -442,6 +726,8 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
         detail = (f"break eta_b = fitted crossing of P/(1 + (eta/eta_b)^2) to median T / E[psi^2] over the sweep; breaks "
                   f"{', '.join(f'{b:.3g}' for b in b0)} vs predicted crossings eta* = "
                   f"{', '.join(f'{s:.3g}' for s in stars)} at d = {', '.join(map(str, thr_ds))}")
+        if no_crossing:
+            detail += f"; no crossing at d = {', '.join(map(str, no_crossing))} (left out)"
         meas = slope if math.isfinite(slope) else None
         ok, why = _judge(meas, se, pred_slope, 0.0)
         claims.append(Claim(f"threshold moves as d^-{main.alpha}", pred_slope, meas, se, ok,
@@ -488,7 +774,7 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
             meas = m0 if math.isfinite(m0) else None
             ok, why = _judge(meas, se, ps, other if other != ps else None)
             where = "eta_b/16 -> eta_b/4" if side == "below" else "4 eta_b -> 16 eta_b"
-            claims.append(Claim(f"{side} the crossing: d log(T/E[psi^2]) / d log eta", ps, meas, se, ok,
+            claims.append(Claim(side_names[side], ps, meas, se, ok,
                                 f"{where} around the measured crossing eta_b(d), averaged over d = "
                                 f"{', '.join(map(str, thr_ds))}; predicted from min_i mu_i^-2 d^((i-1) v 1)"
                                 + (f"; {why}" if why else ""), other))
@@ -504,6 +790,15 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
                           for d, s_, b, r in zip(thr_ds, stars, b0, ratio)]
     else:
         info, crossing_table = [], []
+    for t in interior[1:]:
+        below, above = _side_slopes(pred, t)
+        reason = (f"verify locates one threshold per run, the first as eta grows (alpha = {main.alpha}); the "
+                  f"threshold at alpha = {t.alpha} (index {t.from_index} -> {t.to_index}) is not measured")
+        claims.append(_skip(f"threshold moves as d^-{t.alpha}", -float(t.alpha), reason))
+        claims.append(_skip(f"below the crossing at alpha = {t.alpha}: slope in eta", "-" if below is None else below,
+                            reason))
+        claims.append(_skip(f"above the crossing at alpha = {t.alpha}: slope in eta", "-" if above is None else above,
+                            reason))
 
     # null control over every point a claim used
     null_rows, bad = [], []
@@ -514,10 +809,13 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
                           "null_median": nmed, "null_ok": ok})
         if not ok:
             bad.append(f"d={p['d']}, eta={p['eta']:.3g}")
-    claims.append(Claim(f"null control (signal {NULL_FACTOR:g}x faster than null)", "all",
-                        float(len(null_rows) - len(bad)), None, not bad and bool(null_rows),
-                        f"{len(null_rows) - len(bad)}/{len(null_rows)} points pass"
-                        + (f"; failing: {'; '.join(bad[:6])}" if bad else "")))
+    null_name = f"null control (signal {NULL_FACTOR:g}x faster than null)"
+    if not null_rows:
+        claims.append(_skip(null_name, "all", "no claim was measured, so no point needs a null control"))
+    else:
+        claims.append(Claim(null_name, "all", float(len(null_rows) - len(bad)), None, not bad,
+                            f"{len(null_rows) - len(bad)}/{len(null_rows)} points pass"
+                            + (f"; failing: {'; '.join(bad[:6])}" if bad else "")))
 
     tables = {"null controls (median steps; null runs censored at F x signal median count as infinite)": null_rows}
     if crossing_table:
@@ -548,20 +846,23 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
             _diffusion_rows(cfg, pred, rule, fig_rows)
     if cfg.tune and cfg.fig_d in sweep_etas:
         tables[f"per-point tuned gamma at d = {cfg.fig_d} (kappa <= 1, null-controlled; informational)"] = \
-            _tuned_rows(cfg, pred, base, sweep_etas[cfg.fig_d], out, executor, resume, progress)
-    report = VerifyReport(cfg, _describe(cfg, pred), claims, tables, None, str(out))
+            _tuned_rows(cfg, pred, base, sweep_etas[cfg.fig_d], sweep)
+    numeric = _is_numeric(pred)
+    report = VerifyReport(cfg, _describe(cfg, pred, numeric), claims, tables, None, str(out), resume_stats, numeric)
     if plot:
         from theory.plots import verification_figure
 
         report.plot = verification_figure(report, pred, groups, points, sweep_etas, out / "figure1.png")
-    (out / "report.json").write_text(json.dumps(report.to_dict(), indent=1, default=_json_default))
+    from theory.simulate.sweep import _atomic_write
+
+    try:
+        _atomic_write(out / "report.json", json.dumps(report.to_dict(), indent=1, allow_nan=False) + "\n")
+    except OSError as exc:
+        raise VerifyError(f"--out {str(out)!r}: cannot write report.json ({exc.strerror or exc})") from None
     return report
 
 
-def _tuned_rows(cfg, pred, base, etas, out, executor, resume, progress):
-    from theory.simulate.cases import simulate_point
-    from theory.simulate.sweep import run_sweep
-
+def _tuned_rows(cfg, pred, base, etas, sweep):
     mults = [2.0**j for j in range(-3, 4) if cfg.kappa * 2.0**j <= 1.0 + 1e-12]
     pts = []
     for e in etas:
@@ -572,14 +873,13 @@ def _tuned_rows(cfg, pred, base, etas, out, executor, resume, progress):
         for mlt in mults:
             pts.append(dict(base, tag="tuned", d=cfg.fig_d, eta=float(e), gamma=float(gamma0 * mlt),
                             runs=cfg.tune_runs, max_steps=int(min(budget / mlt, 5e7)), mult=mlt))
-    recs = _group(run_sweep(pts, simulate_point, out / "tuned", executor=executor, resume=resume, progress=progress))
+    recs = _group(sweep(pts, "tuned"))
     nulls = []
     for p in pts:
         med = _median(recs[_key(p)])
         if math.isfinite(med):
             nulls.append(dict(p, null=True, runs=max(cfg.null_runs // 2, 10), max_steps=int(NULL_FACTOR * med) + 1))
-    nrecs = _group(run_sweep(nulls, simulate_point, out / "tuned-null", executor=executor, resume=resume,
-                             progress=progress)) if nulls else {}
+    nrecs = _group(sweep(nulls, "tuned-null")) if nulls else {}
     rows = []
     for e in etas:
         best = None
@@ -617,6 +917,7 @@ def _one_step_trap(cfg, eta, gamma):
 def _diffusion_rows(cfg, pred, rule, fig_rows):
     from theory.diffusion import mean_hitting_time
     from theory.drift import psi_moment
+    from theory.rules import D, ETA
     from theory.simulate.cases import model_for
 
     rows = []
@@ -629,9 +930,11 @@ def _diffusion_rows(cfg, pred, rule, fig_rows):
         except Exception as exc:  # numeric failure is reported, not hidden
             t_pred = float("nan")
             r = dict(r, note=str(exc)[:40])
-        subs = {D: cfg.fig_d, ETA: r["eta"]}
-        m2 = float(pred.psi_second_moment.subs(subs))
-        m4 = float(psi_moment(rule, 4).subs(subs))
+        m2 = numeric_coefficients(pred, cfg.fig_d, r["eta"])[1]
+        try:  # numeric links may have no closed-form fourth moment: reported as unknown, not guessed
+            m4 = float(psi_moment(rule, 4).subs({D: cfg.fig_d, ETA: r["eta"]}))
+        except (TheoryInputError, TypeError, ValueError):
+            m4 = float("nan")
         ratio = t_pred / r["mean"] if r["mean"] and r["censored"] == 0 else None
         rows.append({"eta": r["eta"], "diffusion_mean": t_pred, "simulated_mean": r["mean"],
                      "censored": r["censored"], "ratio": ratio, "psi_kurtosis": m4 / m2**2,
@@ -665,11 +968,3 @@ def _dedupe(points):
             seen.add(k)
             out.append(p)
     return out
-
-
-def _json_default(o):
-    if isinstance(o, (np.floating, np.integer)):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
