@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import sympy as sp
@@ -435,3 +436,161 @@ def test_cli_bad_input_in_a_subprocess():
     proc = run_latex_cli("hermite", "exp(z**2)")
     assert proc.returncode == 2 and proc.stdout == ""
     assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+# ---------------------------------------------------------------------------
+# no user text reaches TeX unescaped (issue 9, item 11)
+# ---------------------------------------------------------------------------
+HOSTILE = ["}", "%", "\\", "#", "$", "^", "~", "{", "\n", "&", "_", "[", "]", "*", " ", "\t", "'", "`",
+           "\\write18{touch pwned}", "}\\immediate\\write18{touch pwned}\\detokenize{", "\\input{/etc/passwd}",
+           "\\def\\x{y}\\x", "^^5cwrite18", "é", "日本", "\x01", "\\\\[3pt]", "%\n\\end{document}"]
+_CONTROL_WORD = re.compile(r"\\[A-Za-z@]+")
+
+
+def control_words(tex: str) -> set:
+    return set(_CONTROL_WORD.findall(tex))
+
+
+def test_escape_text_leaves_nothing_tex_can_act_on():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    forms = sorted(set(tl._TEXT_ESCAPES.values()) - {" "}, key=len, reverse=True)
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40) | st.sampled_from(HOSTILE))
+    def check(text):
+        out = tl.escape_text(text)
+        rest = re.sub(r"\\['`^\"~=crv]\{[A-Za-z]\}", "", out)  # accent commands on one ASCII letter
+        rest = rest.replace("{[}U+", "").replace("{]}", "")
+        for form in forms:
+            rest = rest.replace(form, "")
+        assert rest.isascii() and rest.isprintable(), (text, out, rest)
+        assert not set(rest) & set("\\{}$&#%_^~[]*"), (text, out, rest)
+
+    check()
+
+
+def test_hostile_figure_paths_compile_and_include_the_file(tmp_path, tiny_png):
+    names = [h for h in HOSTILE if "/" not in h and "\x00" not in h] + ["all" + "".join(
+        h for h in HOSTILE if "/" not in h)]
+    directory = tmp_path / "figs"
+    directory.mkdir()
+    body = []
+    for k, name in enumerate(names):
+        path = directory / f"f{k}-{name}.png"
+        path.write_bytes(Path(tiny_png).read_bytes())
+        tex = tl.figure_path_tex(tl._check_figure(str(path)))
+        assert not control_words(tex) - {r"\gdef", r"\TheoryFigName", r"\TheoryFigLit", r"\TheoryFigChar"}, tex
+        body.append(tex + "\n\\TheoryFigInclude{width=1cm}")
+    doc = tl.PREAMBLE + "\n" + tl._FIGURE_MACROS + "\n\\begin{document}\n" + "\n".join(body) + "\n\\end{document}\n"
+    for bad in (r"\write", r"\immediate", r"\input", r"\def\x"):
+        assert bad not in doc
+    # -halt-on-error: a missing file is an error, so compiling means every figure was found and included
+    log = compile_tex(str(tmp_path), "figures", doc)
+    assert "pwned" not in os.listdir(tmp_path)
+    assert log.count("<" + str(directory)) + log.count("<" + str(directory)[:20]) >= 1
+
+
+def test_a_double_quote_in_a_figure_path_is_refused(tmp_path, tiny_png, rules, predictions):
+    from theory.errors import TheoryInputError
+
+    path = tmp_path / 'a"b.png'
+    path.write_bytes(Path(tiny_png).read_bytes())
+    with pytest.raises(TheoryInputError, match="double quote"):
+        tl.report_latex(rules["alt-He3"], predictions["alt-He3"], figure=str(path))
+
+
+def test_report_with_hostile_strings_compiles_and_runs_nothing(tmp_path, tiny_png, rules, predictions):
+    worst = "".join(h for h in HOSTILE if "/" not in h)
+    fig = tmp_path / f"fig{worst}.png"
+    fig.write_bytes(Path(tiny_png).read_bytes())
+    hostile = {"caption": worst, worst: worst, "engine": "\\write18{touch pwned}",
+               "rows": [{"d": 50, "eta": 0.01, "median": 1200.0, "note": h} for h in HOSTILE]
+               + [{"d": 50, "eta": 0.02, worst[:30]: 3, "median": None}]}
+    benign = {"caption": "x", "y": "y", "engine": "z",
+              "rows": [{"d": 50, "eta": 0.01, "median": 1200.0, "note": "n"} for _ in HOSTILE]
+              + [{"d": 50, "eta": 0.02, "k": 3, "median": None}]}
+    plain = tmp_path / "plainfig.png"
+    plain.write_bytes(Path(tiny_png).read_bytes())
+    rule, prediction = rules["alt-He3"], predictions["alt-He3"]
+    doc = tl.report_latex(rule, prediction, simulation=hostile, figure=str(fig))
+    reference = tl.report_latex(rule, prediction, simulation=benign, figure=str(plain))
+    escapes = {r"\textbackslash", r"\textasciicircum", r"\textasciitilde", r"\ensuremath"}
+    assert control_words(doc) <= control_words(reference) | escapes, control_words(doc) - control_words(reference)
+    for bad in (r"\write18", r"\immediate", r"\input{", r"\def\x"):
+        assert bad not in doc
+    compile_tex(str(tmp_path), "hostile", doc)  # (a long unbreakable hostile caption may stick out: cosmetic)
+    assert "pwned" not in os.listdir(tmp_path)
+    assert "U+65E5" in doc and r"'{e}" in doc  # non-ASCII shown, never passed through raw
+
+
+# ---------------------------------------------------------------------------
+# --simulation: any of the package's own outputs, typeset as a summary
+# ---------------------------------------------------------------------------
+def _simulate_output(runs=300):
+    from theory.simulate import simulate
+    from theory.simulate.cases import model_for
+
+    case = {"rule": "alternating", "loss": "correlation", "target": "He3", "student": "He3", "a": 1.0,
+            "order": None, "keep_a": False, "psi": None, "noise": 0.0}
+    res = simulate(model_for(case, 0.01, 20), 20, 0.002, runs=runs, seed=1, max_steps=3000)
+    return dict(res.to_dict(), rule="alternating", target="He3", eta=0.01), res
+
+
+def test_simulate_json_is_summarised_not_dumped(tmp_path, rules, predictions):
+    import numpy as np
+
+    obj, res = _simulate_output()
+    summary = tl._simulation_summary(obj)
+    (row,) = summary["rows"]
+    t = np.where(res.status == "hit", res.hitting_times.astype(float), np.inf)
+    assert row["runs"] == 300 and row["hits"] == res.hits and row["censored"] == res.censored
+    assert row["median"] == (float(np.median(t)) if np.isfinite(np.median(t)) else None)
+    assert row["q25"] == float(np.quantile(t, 0.25))
+    doc = tl.report_latex(rules["alt-He3"], predictions["alt-He3"], simulation=obj)
+    assert doc.count(" \\\\\n") < 120  # a summary, not 300 runs x 4 arrays
+    log = compile_tex(str(tmp_path), "simjson", doc)
+    assert max(overfull_points(log), default=0) < 20, overfull_points(log)
+
+
+def test_verify_outputs_are_accepted(tmp_path, rules, predictions):
+    from theory.simulate.cases import simulate_point
+    from theory.simulate.sweep import run_sweep
+
+    case = {"rule": "online", "loss": "correlation", "target": "He3", "student": "He3", "a": 1.0, "order": None,
+            "keep_a": False, "psi": None, "noise": 0.0}
+    pts = [dict(case, tag="small", d=d, eta=0.0, gamma=0.1 * d ** -1.5, runs=12, max_steps=4000, m_thr=0.5,
+                signed=False, engine="reduced", start="positive", null=False, seed=3) for d in (10, 20)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as ex:
+        records = run_sweep(pts, simulate_point, tmp_path / "sweep", executor=ex, progress=False)
+    summary = tl._simulation_summary(records)
+    assert [r["d"] for r in summary["rows"]] == [10, 20] and all(r["runs"] == 12 for r in summary["rows"])
+    point_file = next((tmp_path / "sweep" / "points").glob("*.json"))
+    assert len(tl._simulation_summary(json.loads(point_file.read_text()))["rows"]) == 1
+    report = {"case": case, "description": "case: online SGD\nmore", "config": {"runs": 12}, "verdict": "pass",
+              "counts": {"claims": 2, "passed": 2, "failed": 0, "skipped": 0},
+              "claims": [{"name": "small-eta exponent of T in d", "predicted": 2.0, "measured": 2.1, "se": 0.1,
+                          "status": "pass", "pass": True},
+                         {"name": "threshold moves as d^-1/2", "predicted": -0.5, "measured": None, "se": None,
+                          "status": "skip", "pass": False}],
+              "tables": {"null controls (median steps)": [{"tag": "small", "d": 10, "eta": 0.0, "gamma": 0.03,
+                                                           "median": 500.0, "null_median": None, "null_ok": True}]}}
+    summary = tl._simulation_summary(report)
+    assert summary["kind"] == "verify report.json" and len(summary["claims"]) == 2
+    doc = tl.report_latex(rules["online-He3"], predictions["online-He3"], simulation=report)
+    assert "SKIP" in doc and "PASS" in doc
+    compile_tex(str(tmp_path), "verifyreport", doc)
+    doc = tl.report_latex(rules["online-He3"], predictions["online-He3"], simulation=records)
+    compile_tex(str(tmp_path), "records", doc)
+
+
+def test_wide_rows_are_split_into_tables_that_fit(tmp_path, rules, predictions):
+    rows = [{f"column{j}": j * 1.5 for j in range(20)} | {"d": 50, "eta": 0.01, "median": 900.0} for _ in range(5)]
+    doc = tl.report_latex(rules["alt-He3"], predictions["alt-He3"], simulation={"rows": rows,
+                                                                              "raw": list(range(5000))})
+    assert "5000 numbers: median 2.5e+03, 0 to 5e+03" in doc  # a list is summarised, not dumped
+    log = compile_tex(str(tmp_path), "wide", doc)
+    assert max(overfull_points(log), default=0) < 20, overfull_points(log)

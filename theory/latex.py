@@ -29,10 +29,10 @@ Examples
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
+import stat
 from fractions import Fraction
 from numbers import Real
 
@@ -50,7 +50,7 @@ __all__ = [
     "He", "P", "ALPHA", "A", "D", "ETA", "Q", "Y", "M", "OrderedSum", "OrderedProduct",
     "Target", "Student", "Psi", "Mu", "HermiteCoef", "Expectation", "SoftTheta", "Vee", "PowerProduct",
     "hermite_latex", "exponents_latex", "psi_latex", "mu_latex", "theorem_latex", "report_latex",
-    "profile_latex", "standalone", "escape_text", "align_block", "sum_lines",
+    "profile_latex", "standalone", "escape_text", "align_block", "sum_lines", "figure_path_tex",
 ]
 
 #: The exponent variable of ``eta = d^(-alpha)`` (the same symbol as :mod:`theory.predict`).
@@ -496,18 +496,47 @@ _TEXT_ESCAPES = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
     "%": r"\%", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
     "<": r"\ensuremath{<}", ">": r"\ensuremath{>}", "|": r"\ensuremath{|}",
+    # not special in themselves, but they change the meaning of a neighbouring \\, \item or \par:
+    "[": "{[}", "]": "{]}", "*": "{*}", "\n": " ", "\r": " ", "\t": " ", "\f": " ", "\v": " ",
 }
+_ACCENTS = {"\u0301": "'", "\u0300": "`", "\u0302": "^", "\u0308": '"', "\u0303": "~", "\u0327": "c",
+            "\u030c": "v", "\u030a": "r", "\u0304": "="}
+
+
+def _escape_char(ch: str) -> str:
+    if ch in _TEXT_ESCAPES:
+        return _TEXT_ESCAPES[ch]
+    code = ord(ch)
+    if 32 <= code < 127:
+        return ch
+    import unicodedata
+
+    parts = unicodedata.normalize("NFD", ch)
+    if len(parts) == 2 and parts[0].isascii() and parts[0].isalpha() and parts[1] in _ACCENTS:
+        return "\\" + _ACCENTS[parts[1]] + "{" + parts[0] + "}"
+    return "{[}U+" + f"{code:04X}" + "{]}"  # control characters and anything pdflatex may not have
 
 
 def escape_text(text: str) -> str:
-    r"""Escape plain text for LaTeX text mode.
+    r"""Escape plain text for LaTeX text mode: nothing in ``text`` can act as TeX.
+
+    Every character TeX treats specially (``\ { } $ & # % _ ^ ~``) and those that change the
+    meaning of their neighbours (``[ ] *`` after ``\\``, newlines and other control characters,
+    which would end a paragraph or be invalid) is replaced by a form that prints it; accented
+    Latin letters become accent commands, and other non-ASCII characters their code point
+    ``[U+XXXX]`` (pdflatex cannot set them all).  So a string such as ``\write18{...}`` prints
+    as text and never runs.
 
     Examples
     --------
     >>> escape_text("u_3 = 1 != 0; E[y^2|z] ~ 50%")
-    'u\\_3 = 1 != 0; E[y\\textasciicircum{}2\\ensuremath{|}z] \\textasciitilde{} 50\\%'
+    'u\\_3 = 1 != 0; E{[}y\\textasciicircum{}2\\ensuremath{|}z{]} \\textasciitilde{} 50\\%'
+    >>> escape_text("\\immediate\\write18{rm x}\n")
+    '\\textbackslash{}immediate\\textbackslash{}write18\\{rm x\\} '
+    >>> escape_text("café \u65e5")
+    "caf\\'{e} {[}U+65E5{]}"
     """
-    return "".join(_TEXT_ESCAPES.get(ch, ch) for ch in str(text))
+    return "".join(_escape_char(ch) for ch in str(text))
 
 
 def _as_number(value) -> sp.Basic:
@@ -1171,20 +1200,219 @@ def theorem_latex(prediction) -> str:
 # ---------------------------------------------------------------------------
 # the report
 # ---------------------------------------------------------------------------
-def _check_figure(figure) -> str:
+def _check_figure(figure) -> bytes:
+    """The absolute path of an includable figure, as bytes (pdfTeX reads file names byte by byte)."""
     path = os.fspath(figure)
-    if not os.path.isfile(path):
+    if not isinstance(path, str):
+        path = os.fsdecode(path)
+    if not os.path.lexists(path):
         raise LatexInputError(f"figure {path!r} does not exist")
-    if os.path.splitext(path)[1].lower() not in (".png", ".pdf", ".jpg", ".jpeg"):
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise LatexInputError(f"figure {path!r} cannot be read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file (a device, FIFO or socket)"
+        raise LatexInputError(f"figure {path!r} is {kind}")
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in (".png", ".pdf", ".jpg", ".jpeg"):
         raise LatexInputError(f"figure {path!r} must be a .png, .pdf or .jpg file")
-    with open(path, "rb") as fh:
-        head = fh.read(8)
-    if path.lower().endswith(".png") and head != b"\x89PNG\r\n\x1a\n":
-        raise LatexInputError(f"figure {path!r} is not a PNG file")
-    return os.path.abspath(path).replace(os.sep, "/")
+    if '"' in path:
+        raise LatexInputError(f'figure {path!r}: pdflatex cannot open a file whose path contains a double quote ("); '
+                              f"copy the figure to a path without one")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise LatexInputError(f"figure {path!r} cannot be read ({exc.strerror or exc})") from None
+    signature = {".png": (b"\x89PNG\r\n\x1a\n", "PNG"), ".pdf": (b"%PDF", "PDF"), ".jpg": (b"\xff\xd8\xff", "JPEG"),
+                 ".jpeg": (b"\xff\xd8\xff", "JPEG")}[ext]
+    if not head.startswith(signature[0]):
+        raise LatexInputError(f"figure {path!r} is not a {signature[1]} file")
+    return os.fsencode(os.path.abspath(path))
 
 
-def _simulation_rows(simulation) -> tuple[list[dict], dict]:
+#: Defines ``\TheoryFigure``: a file name assembled from character codes, so no character of a
+#: path ever reaches TeX's input as itself (``}``, ``%``, ``\``, ``#``, newlines, ...).
+_FIGURE_MACROS = "\n".join([
+    r"\newcommand\TheoryFigName{}",
+    r"\newcommand\TheoryFigLit[1]{\expandafter\gdef\expandafter\TheoryFigName\expandafter{\TheoryFigName#1}}",
+    r"\newcommand\TheoryFigChar[1]{\begingroup\lccode`\?=#1\relax\lowercase{\endgroup\TheoryFigLit{?}}}",
+    r"\newcommand\TheoryFigInclude[1]{\begingroup\def\TheoryFigArg##1{\endgroup\includegraphics[#1]{##1}}"
+    r"\expandafter\TheoryFigArg\expandafter{\TheoryFigName}}",
+])
+
+
+def figure_path_tex(path: bytes) -> str:
+    r"""TeX that sets ``\TheoryFigName`` to the file name ``path`` (bytes), one safe token at a time.
+
+    ASCII letters, digits, ``.``, ``/`` and ``-`` are written as themselves; every other byte
+    as ``\TheoryFigChar{code}``, which makes that character with category "other" (so it can
+    never open a group, start a comment or a command).  Needs the definitions in the report's
+    preamble.
+
+    Examples
+    --------
+    >>> print(figure_path_tex(b"/tmp/a}b%c.png"))
+    \gdef\TheoryFigName{}%
+    \TheoryFigLit{/tmp/a}%
+    \TheoryFigChar{125}%
+    \TheoryFigLit{b}%
+    \TheoryFigChar{37}%
+    \TheoryFigLit{c.png}%
+    """
+    out, lit = [r"\gdef\TheoryFigName{}"], ""
+    for b in path:
+        ch = chr(b)
+        if b < 128 and (ch.isalnum() or ch in "./-"):
+            lit += ch
+            continue
+        if lit:
+            out.append(r"\TheoryFigLit{" + lit + "}")
+            lit = ""
+        out.append(r"\TheoryFigChar{" + str(b) + "}")
+    if lit:
+        out.append(r"\TheoryFigLit{" + lit + "}")
+    return "%\n".join(out) + "%"
+
+
+# ---------------------------------------------------------------------------
+# simulation summaries
+# ---------------------------------------------------------------------------
+#: Rows typeset from a simulation summary (more are counted, not shown).
+MAX_TABLE_ROWS = 200
+#: Columns per table; wider row sets are split into several tables.
+MAX_TABLE_COLUMNS = 7
+#: Characters of a text cell shown.
+MAX_CELL_CHARS = 40
+
+
+def _quantiles(times) -> dict:
+    """Counts, median and quartiles of hitting times (``None`` = did not hit, counted as infinite)."""
+    import numpy as np
+
+    t = np.array([np.inf if v is None else float(v) for v in times], dtype=float)
+    if not t.size:
+        return {"runs": 0}
+    fin = t[np.isfinite(t)]
+
+    def q(p):
+        v = float(np.quantile(t, p))
+        return v if math.isfinite(v) else None
+
+    return {"runs": int(t.size), "hits": int(fin.size), "median": q(0.5), "q25": q(0.25), "q75": q(0.75),
+            "mean": float(fin.mean()) if fin.size else None}
+
+
+def _number(v) -> bool:
+    return isinstance(v, Real) and not isinstance(v, bool)
+
+
+def _times_of(records, where: str) -> list:
+    out = []
+    for k, r in enumerate(records):
+        status, t = r.get("status"), r.get("hitting_time")
+        if status == "hit":
+            if not _number(t):
+                raise LatexInputError(f"simulation summary: {where} record {k} is a hit without a numeric hitting_time")
+            out.append(t)
+        elif status in ("censored", "diverged"):
+            out.append(None)
+        else:
+            raise LatexInputError(f"simulation summary: {where} record {k} has status {status!r}")
+    return out
+
+
+def _from_simulate(sim: dict) -> dict:
+    times, status = sim["hitting_times"], sim["status"]
+    if not (isinstance(times, list) and isinstance(status, list) and len(times) == len(status)):
+        raise LatexInputError("simulation summary: 'hitting_times' and 'status' must be lists of the same length")
+    records = [{"status": s, "hitting_time": t} for s, t in zip(status, times)]
+    row = {k: sim[k] for k in ("d", "eta", "gamma") if _number(sim.get(k))}
+    q = _quantiles(_times_of(records, "simulate"))
+    row.update(runs=q["runs"], hits=q.get("hits"), censored=status.count("censored"),
+               diverged=status.count("diverged"), median=q.get("median"), q25=q.get("q25"), q75=q.get("q75"),
+               mean=q.get("mean"))
+    meta = {k: sim[k] for k in ("rule", "loss", "target", "student", "engine", "seed", "m_thr", "max_steps",
+                                "start", "null", "gamma_rule") if k in sim}
+    return {"kind": "simulate --json output", "rows": [row], "meta": meta, "claims": [],
+            "caption": "Hitting times from simulate (median and quartiles over all runs; runs that did not hit "
+                       "count as infinite, shown as --)."}
+
+
+def _from_records(records: list, what: str) -> dict:
+    groups: dict = {}
+    for k, r in enumerate(records):
+        groups.setdefault(str(r.get("point_id")), []).append(r)
+    rows = []
+    for pid, recs in groups.items():
+        first = recs[0]
+        row = {k: first[k] for k in ("tag", "d", "eta", "gamma") if k in first and (_number(first[k]) or k == "tag")}
+        if first.get("null"):
+            row["null"] = True
+        q = _quantiles(_times_of(recs, what))
+        row.update(runs=q["runs"], hits=q.get("hits"), median=q.get("median"), q25=q.get("q25"), q75=q.get("q75"))
+        rows.append(row)
+    return {"kind": what, "rows": rows, "meta": {"points": len(rows), "records": len(records)}, "claims": [],
+            "caption": "Per-point summary of the saved runs (median and quartiles over all runs of a point; runs "
+                       "that did not hit count as infinite, shown as --)."}
+
+
+def _from_verify(report: dict) -> dict:
+    claims = report["claims"]
+    if not isinstance(claims, list) or not all(isinstance(c, dict) for c in claims):
+        raise LatexInputError("simulation summary: verify report 'claims' must be a list of objects")
+    tables = report.get("tables") or {}
+    if not isinstance(tables, dict):
+        raise LatexInputError("simulation summary: verify report 'tables' must be an object")
+    rows = next((v for k, v in tables.items() if str(k).startswith("null controls")), [])
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise LatexInputError("simulation summary: verify report tables must be lists of objects")
+    rows = [{k: r.get(k) for k in ("tag", "d", "eta", "gamma", "median", "null_median")} for r in rows]
+    desc = report.get("description")
+    meta = {k: report[k] for k in ("verdict", "config_hash", "out_dir") if k in report}
+    if isinstance(report.get("counts"), dict):
+        meta.update({f"claims {k}": v for k, v in report["counts"].items() if k != "claims"})
+    return {"kind": "verify report.json", "rows": rows, "meta": meta, "claims": claims,
+            "caption": (desc.splitlines()[0] if isinstance(desc, str) and desc else "verify report")
+            + ". Points used by the claims, with their median hitting times."}
+
+
+def _check_scalar(where, key, value):
+    if not (value is None or isinstance(value, (str, bool, Real))):
+        raise LatexInputError(f"simulation summary: {where} entry {key!r} must be a number or a string, "
+                              f"got {type(value).__name__}")
+
+
+def _summarise_list(value) -> str:
+    nums = [v for v in value if _number(v) and math.isfinite(v)]
+    if nums and len(nums) == len(value):
+        import statistics
+
+        return f"{len(value)} numbers: median {statistics.median(nums):.3g}, {min(nums):.3g} to {max(nums):.3g}"
+    return f"a list of {len(value)} entries"
+
+
+def _simulation_summary(simulation) -> dict:
+    """Normalise any accepted simulation input to ``{"kind", "rows", "meta", "claims", "caption"}``.
+
+    Accepted: the output of ``simulate --json``; verify's ``report.json``; verify's ``records.json``
+    (per-run records) or a saved ``points/<id>.json``; ``{"rows": [...], ...}`` or a list of rows
+    (scalar entries).  List-valued entries are summarised, never dumped.
+    """
+    if isinstance(simulation, dict) and "hitting_times" in simulation and "status" in simulation:
+        return _from_simulate(simulation)
+    if isinstance(simulation, dict) and "claims" in simulation and "config" in simulation:
+        return _from_verify(simulation)
+    if isinstance(simulation, dict) and set(simulation) == {"id", "point", "records"} \
+            and isinstance(simulation["records"], list):
+        records = simulation["records"]
+        if not all(isinstance(r, dict) for r in records):
+            raise LatexInputError("simulation summary: 'records' must be a list of objects")
+        return _from_records(records, "saved sweep point")
+    if isinstance(simulation, list) and simulation and all(isinstance(r, dict) for r in simulation) \
+            and all({"point_id", "run", "status"} <= set(r) for r in simulation):
+        return _from_records(simulation, "records.json")
     if isinstance(simulation, list):
         rows, meta = simulation, {}
     elif isinstance(simulation, dict):
@@ -1197,13 +1425,24 @@ def _simulation_rows(simulation) -> tuple[list[dict], dict]:
         raise LatexInputError("simulation summary: 'rows' must be a list of objects")
     for r in rows:
         for key, value in r.items():
-            if not (value is None or isinstance(value, (str, bool, Real))):
-                raise LatexInputError(f"simulation summary: row entry {key!r} must be a number or a string, "
-                                      f"got {type(value).__name__}")
-    for key, value in meta.items():
-        if not (value is None or isinstance(value, (str, bool, Real, list))):
-            raise LatexInputError(f"simulation summary: entry {key!r} must be a number, a string or a list")
-    return rows, meta
+            _check_scalar("row", key, value)
+    caption = meta.pop("caption", None) or meta.pop("title", None)
+    for key, value in list(meta.items()):
+        if isinstance(value, list):
+            meta[key] = _summarise_list(value)
+        elif isinstance(value, dict):
+            meta[key] = f"an object with {len(value)} entries"
+        else:
+            _check_scalar("summary", key, value)
+    if caption is not None and not isinstance(caption, str):
+        caption = str(caption)
+    return {"kind": "rows", "rows": rows, "meta": meta, "claims": [], "caption": caption}
+
+
+def _simulation_rows(simulation) -> tuple[list[dict], dict]:
+    """Rows and scalar metadata of any accepted simulation input (see :func:`_simulation_summary`)."""
+    summary = _simulation_summary(simulation)
+    return summary["rows"], summary["meta"]
 
 
 def _cell(printer, value) -> str:
@@ -1212,71 +1451,115 @@ def _cell(printer, value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
-        return f"${value}$"
+        return f"${value}$" if abs(value) < 10**15 else _math(printer, sp.Float(value, 4))
     if isinstance(value, Real):
         if not math.isfinite(value):
             return escape_text(str(value))
         return _math(printer, sp.Float(value, 4))
-    return escape_text(value)
+    return _short(value)
+
+
+def _short(text) -> str:
+    """A key or string cell, cut to MAX_CELL_CHARS characters and escaped."""
+    text = str(text)
+    return escape_text(text if len(text) <= MAX_CELL_CHARS else text[:MAX_CELL_CHARS - 3] + "...")
+
+
+def _split_columns(columns, keys=("tag", "d", "eta")):
+    """Groups of at most MAX_TABLE_COLUMNS columns, each starting with the key columns present."""
+    lead = [k for k in keys if k in columns]
+    rest = [c for c in columns if c not in lead]
+    width = max(1, MAX_TABLE_COLUMNS - len(lead))
+    if not rest:
+        return [lead]
+    return [lead + rest[i:i + width] for i in range(0, len(rest), width)]
+
+
+def _table_block(printer, columns, rows, names=None) -> str:
+    names = names or {}
+    header = [names.get(c, _short(c)) for c in columns]
+    body = [[_cell(printer, r.get(c)) for c in columns] for r in rows]
+    spec = "@{}" + "l" * len(header) + "@{}"
+    return "{\\small\n" + _tabular(spec, header, body, long=True) + "\n}"
+
+
+def _claims_table(printer, claims) -> str:
+    body = []
+    for c in claims[:MAX_TABLE_ROWS]:
+        name = str(c.get("name", ""))
+        status = str(c.get("status") or ("pass" if c.get("pass") else "fail")).upper()
+        se = c.get("se")
+        meas = c.get("measured")
+        meas_cell = _cell(printer, meas) if not _number(se) else (
+            _cell(printer, meas)[:-1] + r" \pm " + _cell(printer, se)[1:] if _number(meas) and math.isfinite(meas)
+            and math.isfinite(se) else _cell(printer, meas))
+        body.append([r"\parbox[t]{0.5\linewidth}{\raggedright " + escape_text(name) + "}",
+                     _cell(printer, c.get("predicted")), meas_cell, escape_text(status)])
+    return "{\\small\n" + _tabular("@{}llll@{}", ["claim", "predicted", "measured", "verdict"], body, long=True) + "\n}"
 
 
 def _comparison_table(printer, prediction, simulation) -> str:
     from theory.predict import finite_d_times, winning_index
 
-    rows, meta = _simulation_rows(simulation)
+    summary = _simulation_summary(simulation)
+    rows, meta = summary["rows"], summary["meta"]
+    out = []
+    if summary["claims"]:
+        out.append(_claims_table(printer, summary["claims"]))
     if not rows:
-        items = [[escape_text(k), _cell(printer, v if not isinstance(v, list) else json.dumps(v))]
-                 for k, v in meta.items()]
-        return "\\begin{center}\n" + _tabular("@{}ll@{}", ["quantity", "value"], items) + "\n\\end{center}"
+        if meta:
+            items = [[_short(k), _cell(printer, v)] for k, v in meta.items()]
+            out.append("\\begin{center}\n" + _tabular("@{}ll@{}", ["quantity", "value"], items) + "\n\\end{center}")
+        return "\n\n".join(out)
+    shown = rows[:MAX_TABLE_ROWS]
     columns = []
-    for r in rows:
+    for r in shown:
         columns += [k for k in r if k not in columns]
-    extra = []
-    if all(isinstance(r.get("d"), Real) and isinstance(r.get("eta"), Real) and r["d"] > 1 and r["eta"] > 0
-           for r in rows):
-        extra = ["alpha", "e", "index", "T_i"]
-        for key in ("median", "mean"):
-            if key in columns:
-                extra.append(key)
-    header = [escape_text(c) for c in columns]
-    names = {"alpha": r"$\alpha = -\log_d\eta$", "e": r"$e(\alpha)$", "index": r"$i^*(d, \eta)$",
-             "T_i": r"$\mu_{i^*}^{-2} d^{(i^*-1)\vee 1}$", "median": r"$\log_d$ median", "mean": r"$\log_d$ mean"}
-    header += [names[k] for k in extra]
-    body = []
-    for r in rows:
-        cells = [_cell(printer, r.get(c)) for c in columns]
-        if extra:
+    for group in _split_columns(columns):
+        out.append(_table_block(printer, group, shown))
+    if len(rows) > len(shown):
+        out.append(rf"\noindent (The first {len(shown)} of {len(rows)} rows are shown.)")
+    if all(_number(r.get("d")) and _number(r.get("eta")) and r["d"] > 1 and r["eta"] > 0 for r in shown):
+        pred_rows = []
+        for r in shown:
             d, eta = r["d"], r["eta"]
             alpha = -math.log(eta) / math.log(d)
+            row = {"d": d, "eta": eta, "alpha": alpha}
             try:
-                e = _cell(printer, float(prediction.exponent(sp.Float(alpha, 15))))
+                row["e"] = float(prediction.exponent(sp.Float(alpha, 15)))
             except TheoryInputError:
-                e = "--"
+                row["e"] = None
             try:
                 times = finite_d_times(prediction, int(d), sp.nsimplify(eta))
                 win = winning_index(prediction, int(d), sp.nsimplify(eta))
-                index, t_i = f"${win}$", _cell(printer, times[win])
+                row["index"], row["T_i"] = int(win), times[win]
             except TheoryInputError:
-                index, t_i = "--", "--"
-            cells += [_cell(printer, alpha), e, index, t_i]
-            for key in extra[4:]:
-                v = r.get(key)
-                cells.append(_cell(printer, math.log(v) / math.log(d)) if isinstance(v, Real) and v > 0 else "--")
-        body.append(cells)
-    spec = "@{}" + "l" * len(header) + "@{}"
-    size = r"\small" if len(header) <= 7 else r"\footnotesize\setlength{\tabcolsep}{3pt}"
-    out = ["{" + size + "\n" + _tabular(spec, header, body, long=True) + "\n}"]
-    if meta:
-        info = "; ".join(f"{escape_text(k)}: {_cell(printer, v) if not isinstance(v, list) else escape_text(json.dumps(v))}"
-                         for k, v in meta.items() if k not in ("caption", "title"))
-        if info:
-            out.append(r"\noindent " + info + ".")
-    if extra:
+                row["index"], row["T_i"] = None, None
+            for key in ("median", "mean"):
+                if key in columns:
+                    v = r.get(key)
+                    row["log_" + key] = math.log(v) / math.log(d) if _number(v) and v > 0 and math.isfinite(v) \
+                        else None
+            pred_rows.append(row)
+        names = {"d": "$d$", "eta": r"$\eta$", "alpha": r"$\alpha = -\log_d\eta$", "e": r"$e(\alpha)$",
+                 "index": r"$i^*(d, \eta)$", "T_i": r"$\mu_{i^*}^{-2} d^{(i^*-1)\vee 1}$",
+                 "log_median": r"$\log_d$ median", "log_mean": r"$\log_d$ mean"}
+        cols = [c for c in names if any(c in pr for pr in pred_rows)]
+        out.append(_table_block(printer, cols, pred_rows, names))
         out.append(r"\noindent Predicted columns: $e(\alpha) = \log_d T$ from the theorem (exponent only, "
                    r"no constants); $i^*$ the index minimising $\mu_i^{-2} d^{(i-1)\vee 1}$ at this finite $d$ "
                    r"and $\eta$, and that value. Compare $\log_d$ of the simulated times with $e(\alpha)$ only "
                    r"up to the constants and log factors the theorem hides.")
-    return "\n".join(out)
+    if meta:
+        info = "; ".join(f"{_short(k)}: {_cell(printer, v)}" for k, v in meta.items())
+        out.append(r"\noindent " + info + ".")
+    return "\n\n".join(out)
+
+
+def _has_float(prediction) -> bool:
+    """True when the prediction's drift coefficients or E[psi^2] carry floating-point coefficients."""
+    exprs = [v for v in prediction.mu.values() if isinstance(v, sp.Basic)] + [prediction.psi_second_moment]
+    return any(isinstance(e, sp.Basic) and bool(e.atoms(sp.Float)) for e in exprs)
 
 
 def _definitions() -> str:
@@ -1317,12 +1600,18 @@ def report_latex(rule, prediction, *, simulation=None, figure=None, kmax: int | 
     prediction : Prediction
         ``predict(rule, imax)``; its ``mu`` sets ``imax`` for the drift section.
     simulation : dict or list, optional
-        A summary: ``{"rows": [{...}, ...], "caption": ..., other scalars}`` or a list of
-        rows.  Rows are printed as a table; when every row has numeric ``d`` and ``eta``,
-        the predicted ``e(alpha)``, winning index and ``mu_i^-2 d^{(i-1) v 1}`` are added
-        (and ``log_d`` of ``median``/``mean`` if present).
+        Simulation results, summarised (never dumped): the output of ``simulate --json``
+        (counts, median and quartiles), verify's ``report.json`` (its claims and the points they
+        used), verify's ``records.json`` or a ``points/<id>.json`` (one row per point), or rows
+        ``{"rows": [{...}, ...], "caption": ..., other scalars}`` / a list of rows.  Rows are
+        printed as tables of at most :data:`MAX_TABLE_COLUMNS` columns and
+        :data:`MAX_TABLE_ROWS` rows; when every row has numeric ``d`` and ``eta``, a second table
+        gives the predicted ``e(alpha)``, winning index and ``mu_i^-2 d^{(i-1) v 1}`` (and
+        ``log_d`` of ``median``/``mean`` if present).  Every string is escaped.
     figure : path, optional
-        A PNG (or PDF/JPG) included with ``\includegraphics``.
+        A PNG (or PDF/JPG) included with ``\includegraphics``.  Its path is written as
+        character codes (:func:`figure_path_tex`), so any file name works except one with a
+        double quote, which pdflatex cannot open (refused).
     kmax : int, optional
         Hermite coefficients shown (default: ``imax``, at least the link's degree up to 12).
 
@@ -1344,9 +1633,11 @@ def report_latex(rule, prediction, *, simulation=None, figure=None, kmax: int | 
             if link.expr.is_polynomial(Z) and Z in link.expr.free_symbols:
                 kmax = max(kmax, min(int(sp.Poly(link.expr, Z).degree()), 12))
     graphic = _check_figure(figure) if figure is not None else None
+    summary = _simulation_summary(simulation) if simulation is not None else None
     printer = TheoryLatexPrinter()
     target_profile = profile(rule.target, kmax=kmax, powers=3)
-    parts = [PREAMBLE, r"\title{" + escape_text(rule.label) + "}",
+    preamble = PREAMBLE + ("\n" + _FIGURE_MACROS if graphic is not None else "")
+    parts = [preamble, r"\title{" + escape_text(rule.label) + "}",
              r"\date{}", r"\begin{document}", r"\maketitle", _definitions(),
              r"\section{Target and student}", hermite_latex(target_profile, kmax, role="target"),
              exponents_latex(target_profile),
@@ -1355,18 +1646,20 @@ def report_latex(rule, prediction, *, simulation=None, figure=None, kmax: int | 
              r"\section{Drift coefficients}", mu_latex(rule, imax),
              align_block([(None, r"Normalisation cost at $m = 0$ (with the label-free part):"),
                           (printer._print(Expectation(Psi(Y, Z) ** 2)),
-                           _sum_lines(prediction.psi_second_moment, gens=(ETA, D), printer=printer))]),
-             r"\section{Prediction}", theorem_latex(prediction)]
-    if simulation is not None:
-        _rows, meta = _simulation_rows(simulation)
-        caption = meta.get("caption") or meta.get("title")
+                           _sum_lines(prediction.psi_second_moment, gens=(ETA, D), printer=printer))])]
+    if _has_float(prediction):
+        parts.append(r"\noindent\textbf{Numeric.} For this link the drift coefficients $\mu_i(\eta)$ and "
+                     r"$\mathbb{E}[\psi_\eta^2]$ have floating-point (numeric) coefficients, printed as decimals; "
+                     r"the finite-$d$ values below are numeric as well.")
+    parts += [r"\section{Prediction}", theorem_latex(prediction)]
+    if summary is not None:
         parts += [r"\section{Simulation}"]
-        if caption:
-            parts.append(r"\noindent " + escape_text(caption))
+        parts.append(r"\noindent Input: " + escape_text(summary["kind"]) + "."
+                     + (" " + escape_text(summary["caption"]) if summary["caption"] else ""))
         parts.append(_comparison_table(printer, prediction, simulation))
     if graphic is not None:
         parts += [r"\section{Figure}" if simulation is None else "",
-                  "\\begin{center}\n\\includegraphics[width=0.85\\linewidth]{\\detokenize{" + graphic
-                  + "}}\n\\end{center}"]
+                  figure_path_tex(graphic) + "\n\\begin{center}\n\\TheoryFigInclude{width=0.85\\linewidth}\n"
+                  "\\end{center}"]
     parts.append(r"\end{document}")
     return "\n\n".join(p for p in parts if p) + "\n"
