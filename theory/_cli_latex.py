@@ -2,41 +2,56 @@
 
 Usage (registered by :mod:`theory.cli` through ``register(add_latex)``)::
 
-    theory latex hermite LINK [--noise S] [--kmax K] [--powers J] [-o FILE] [--standalone]
-    theory latex exponents LINK [...same...]
-    theory latex psi     --rule R --target T [rule options] [--imax I] [-o FILE] [--standalone]
-    theory latex mu      ...
-    theory latex theorem ...
-    theory latex report  ... [--simulation JSON_FILE] [--figure PNG] [-o FILE]
+    theory latex hermite LINK [--noise S] [--kmax K] [-o FILE] [--standalone]
+    theory latex exponents LINK [--noise S] [--kmax K] [--powers J] [-o FILE] [--standalone]
+    theory latex psi     --rule R --target T [rule options] [-o FILE] [--standalone]
+    theory latex mu      ... [--imax I] [--symbolic-a]
+    theory latex theorem ... [--imax I]
+    theory latex report  ... [--imax I] [--simulation JSON_FILE] [--figure PNG] [-o FILE]
 
 Fragments are printed as text-mode LaTeX for a document that loads ``amsmath``,
 ``amssymb`` and ``booktabs``; ``--standalone`` wraps one in a minimal compilable document.
-``report`` always writes a whole document.  No mathematics lives here: every branch is a
-call into :mod:`theory.latex`.
+``report`` always writes a whole document (``--standalone`` is refused there).  Each command
+takes only the options it uses.  Files: ``--simulation`` must be a regular file of at most
+:data:`MAX_SIMULATION_BYTES` (checked before reading); ``-o`` must be a regular file or a new
+name in an existing folder, and is written atomically (an existing file is replaced only by a
+complete new one).  No mathematics lives here: every branch is a call into :mod:`theory.latex`.
 """
 from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
+from pathlib import Path
 
-from theory.cli import UsageError, _add_rule_options, _float, _int_in, _Parser, _rule_from_args
+from theory.cli import (LINK_HELP, CommandError, UsageError, _add_rule_options, _float, _int_in, _Parser,
+                        _rule_from_args)
 
-__all__ = ["add_latex"]
+__all__ = ["add_latex", "MAX_SIMULATION_BYTES"]
+
+#: Largest ``--simulation`` file read (an internal limit: ``simulate --json`` with 10^5 runs is
+#: about 4 MB, a verify records.json with 10^5 runs per point far less than this).
+MAX_SIMULATION_BYTES = 64 * 2**20
 
 
 def _add_output(p, *, fragment=True):
-    p.add_argument("-o", "--output", metavar="FILE", default=None, help="write the LaTeX here (default: stdout)")
+    p.add_argument("-o", "--output", metavar="FILE", default=None,
+                   help="write the LaTeX to this file, replaced atomically (default: stdout)")
     p.add_argument("--standalone", action="store_true",
-                   help="wrap the fragment in a minimal compilable document" if fragment
-                   else "accepted for uniformity: a report is always a whole document")
+                   help="wrap the fragment in a minimal compilable document (default: off)" if fragment
+                   else "not used: a report is always a whole document (refused; default: off)")
 
 
-def _add_link_options(p):
-    p.add_argument("link", help="registered name (He3, h3, relu, abs, sign, tanh, sigmoid, erf) or expression in z")
-    p.add_argument("--noise", type=_float("--noise", nonneg=True), default=0.0, help="label-noise std s >= 0")
-    p.add_argument("--kmax", type=_int_in(1, 200, "--kmax"), default=10, help="coefficients u_0..u_kmax (default 10)")
-    p.add_argument("--powers", type=_int_in(1, 12, "--powers"), default=3, help="power exponents p_1..p_J")
+def _add_link_options(p, *, powers=True):
+    p.add_argument("link", help=LINK_HELP)
+    p.add_argument("--noise", type=_float("--noise", nonneg=True), default=0.0,
+                   help="label-noise std s (a number >= 0; default 0)")
+    p.add_argument("--kmax", type=_int_in(1, 200, "--kmax"), default=10,
+                   help="coefficients u_0..u_kmax (an integer in 1..200; default 10)")
+    if powers:
+        p.add_argument("--powers", type=_int_in(1, 12, "--powers"), default=3,
+                       help="power exponents p_1..p_J (J an integer in 1..12; default 3)")
 
 
 def add_latex(sub):
@@ -60,7 +75,7 @@ def add_latex(sub):
     for name, helptext in (("hermite", "Hermite expansion of a link (He_k basis)"),
                            ("exponents", "table of information, generative and power exponents")):
         q = what.add_parser(name, help=helptext)
-        _add_link_options(q)
+        _add_link_options(q, powers=name == "exponents")
         _add_output(q)
         q.set_defaults(run=_run_latex)
 
@@ -70,33 +85,44 @@ def add_latex(sub):
                            ("report", "complete standalone .tex report")):
         q = what.add_parser(name, help=helptext)
         _add_rule_options(q)
-        q.add_argument("--imax", type=_int_in(1, 40, "--imax"), default=8, help="mu_1..mu_imax (default 8)")
+        if name != "psi":
+            q.add_argument("--imax", type=_int_in(1, 40, "--imax"), default=8,
+                           help="drift coefficients mu_1..mu_imax (an integer in 1..40; default 8)")
         if name == "mu":
-            q.add_argument("--symbolic-a", action="store_true", help="keep the second layer a symbolic")
+            q.add_argument("--symbolic-a", action="store_true",
+                           help="keep the second layer a symbolic (default: off, its value)")
         if name == "report":
             q.add_argument("--simulation", metavar="JSON_FILE", default=None,
-                           help='simulation summary: {"rows": [{"d": ..., "eta": ..., "median": ...}, ...]} '
-                                "or a list of such rows")
-            q.add_argument("--figure", metavar="PNG", default=None, help="figure to include")
+                           help="simulation results to summarise: the output of simulate --json, verify's "
+                                "report.json, records.json or a points/<id>.json, or rows "
+                                '{"rows": [{"d": ..., "eta": ..., "median": ...}, ...]} / a list of rows '
+                                "(a regular file of at most 64 MB; default: none)")
+            q.add_argument("--figure", metavar="PNG", default=None,
+                           help="figure to include: a .png, .pdf or .jpg file (default: none)")
         _add_output(q, fragment=name != "report")
         q.set_defaults(run=_run_latex)
     return p
 
 
 def _read_simulation(path: str):
+    """The parsed JSON of a ``--simulation`` file: a regular file, bounded in size, checked before reading."""
     from theory.latex import LatexInputError
+    from theory.simulate.sweep import read_regular_file
 
     try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
+        text = read_regular_file(path, MAX_SIMULATION_BYTES, "file")
     except FileNotFoundError:
         raise LatexInputError(f"--simulation: file {path!r} does not exist") from None
-    except IsADirectoryError:
-        raise LatexInputError(f"--simulation: {path!r} is a directory") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LatexInputError(f"--simulation: cannot read {path!r}: {exc}") from None
+    except OSError as exc:
+        raise LatexInputError(f"--simulation: cannot read {path!r}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise LatexInputError(f"--simulation: {exc}") from None
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise LatexInputError(f"--simulation: {path!r} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except RecursionError:
+        raise LatexInputError(f"--simulation: {path!r} is nested too deeply to be a simulation summary") from None
 
 
 def _render(args) -> str:
@@ -120,25 +146,50 @@ def _render(args) -> str:
     prediction = predict(rule, imax=args.imax)
     if args.what == "theorem":
         return tl.theorem_latex(prediction)
-    simulation = _read_simulation(args.simulation) if args.simulation is not None else None
+    simulation = None
+    if args.simulation is not None:
+        simulation = _read_simulation(args.simulation)
+        try:  # the schema is checked here so that the message names the file
+            tl._simulation_summary(simulation)
+        except tl.LatexInputError as exc:
+            raise tl.LatexInputError(f"--simulation {args.simulation!r}: {exc}") from None
     return tl.report_latex(rule, prediction, simulation=simulation, figure=args.figure)
+
+
+def _check_output(path: str) -> None:
+    """Refuse an ``-o`` target that is not a regular file or a new name in an existing folder (before any work)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise CommandError(f"-o: directory {directory!r} " + ("is not a directory" if os.path.exists(directory)
+                                                                else "does not exist"))
+    if os.path.lexists(path):
+        st = os.stat(path) if os.path.exists(path) else None
+        if st is None or not stat.S_ISREG(st.st_mode):
+            from theory.simulate.sweep import _file_kind
+
+            kind = "a dangling link" if st is None else _file_kind(st.st_mode)
+            raise CommandError(f"-o: {path!r} is {kind}, not a regular file; omit -o to write to stdout")
+    if not os.access(directory, os.W_OK):
+        raise CommandError(f"-o: cannot write in directory {directory!r} (permission denied)")
 
 
 def _write(text: str, path: str | None) -> None:
     if path is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise UsageError(f"-o: directory {directory!r} does not exist")
+    from theory.simulate.sweep import _atomic_write
+
     try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        _atomic_write(Path(os.path.realpath(path)), text)
     except OSError as exc:
-        raise UsageError(f"-o: cannot write {path!r}: {exc.strerror or exc}") from None
+        raise CommandError(f"-o: cannot write {path!r}: {exc.strerror or exc}") from None
 
 
 def _run_latex(args) -> int:
+    if args.what == "report" and args.standalone:
+        raise UsageError("--standalone does not apply to latex report: a report is always a whole document")
+    if args.output is not None:
+        _check_output(args.output)
     text = _render(args)
     if args.standalone and args.what != "report":
         from theory.latex import standalone
