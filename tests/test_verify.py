@@ -286,3 +286,16 @@ def test_numeric_links_run_end_to_end_and_are_labelled_numeric(cli, tmp_path, li
     r = cli("latex", "report", "--rule", "alternating", "--target", link, timeout=300)
     assert r.returncode == 0, r.stderr
     assert (r"\textbf{Numeric.}" in r.stdout) is numeric
+
+
+def test_figure_and_report_replace_special_files_instead_of_blocking(tmp_path):
+    """A FIFO where figure1.png or report.json go would block a direct write; both are replaced atomically."""
+    out = tmp_path / "v"
+    out.mkdir()
+    os.mkfifo(out / "figure1.png")
+    os.mkfifo(out / "report.json")
+    report = verify(replace(TINY, ds_scaling=(16, 20, 24), ds_threshold=(16, 20, 24), fig_d=20), out_dir=out,
+                    progress=False, plot=True)
+    assert (out / "figure1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and report.plot == str(out / "figure1.png")
+    assert json.loads((out / "report.json").read_text())["verdict"] == report.verdict
+    assert not list(out.glob(".*.tmp")) and not list(out.glob(".figure.*"))

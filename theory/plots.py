@@ -89,6 +89,30 @@ def verification_figure(report, prediction, groups, points, sweep_etas, path) ->
     else:
         bx.text(0.5, 0.5, "no threshold for this rule", ha="center", va="center", transform=bx.transAxes)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    _save_atomically(fig, path)
     plt.close(fig)
     return str(path)
+
+
+def _save_atomically(fig, path) -> None:
+    """Save to a temporary file in the same folder, then rename over ``path``.
+
+    An interrupted save leaves no partial figure, and a special file at ``path`` (a FIFO, which
+    a direct save would block on) is replaced rather than opened.
+    """
+    import os
+    import tempfile
+
+    path = os.fspath(path)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".figure.", suffix=".png")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fig.savefig(fh, dpi=110, format="png")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
