@@ -18,6 +18,10 @@ Fragments (:func:`hermite_latex`, :func:`exponents_latex`, :func:`psi_latex`,
 in a compilable document, :func:`report_latex` writes a whole document, and
 :func:`profile_latex` is math-mode (for ``$...$`` in notebooks).
 
+User text never reaches TeX as itself: strings go through :func:`escape_text`, a figure's
+path is assembled from character codes (:func:`figure_path_tex`), and simulation inputs are
+summarised into bounded tables (:func:`report_latex`).
+
 Examples
 --------
 >>> import sympy as sp
