@@ -47,6 +47,11 @@ def files(tmp_path_factory):
     (d / "deep.json").write_text("[" * 200_000)
     (d / "numbers.json").write_text("[1, 2, 3]")
     (d / "binary.json").write_bytes(b"\xff\xfe\x00\x01")
+    (d / "digits.json").write_text('{"rows": [{"d": ' + "9" * 5000 + ', "eta": 0.1}]}')
+    (d / "bigint.json").write_text('{"rows": [{"d": ' + "9" * 400 + ', "eta": 0.1}]}')
+    (d / "infhit.json").write_text('{"hitting_times": [1e400, 5], "status": ["hit", "hit"], "d": 20}')
+    (d / "badsim.json").write_text('{"hitting_times": 5, "status": "hit"}')
+    (d / "badreport.json").write_text('{"claims": 3, "config": {}}')
     (d / "fake.png").write_text("not a png")
     (d / "regular").write_text("x")
     os.symlink(d / "nowhere", d / "dangling")
@@ -69,6 +74,11 @@ REPORT = ["latex", "report", "--rule", "online", "--target", "He3"]
     ("deep.json", "nested too deeply"),
     ("numbers.json", "list of objects"),
     ("binary.json", "not UTF-8"),
+    ("digits.json", "more than 4300 digits"),
+    ("bigint.json", "out of the range"),
+    ("infhit.json", "finite hitting time"),
+    ("badsim.json", "lists of the same length"),
+    ("badreport.json", "'claims' must be a list"),
 ])
 def test_simulation_file_refused_in_bounded_time(cli, files, name, needle):
     path = name if name.startswith("/") else str(files / name)

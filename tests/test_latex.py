@@ -587,6 +587,15 @@ def test_verify_outputs_are_accepted(tmp_path, rules, predictions):
     compile_tex(str(tmp_path), "records", doc)
 
 
+def test_rows_the_theorem_cannot_be_evaluated_at_are_shown_not_crashed(tmp_path, rules, predictions):
+    rows = [{"d": 1e308, "eta": 0.1, "median": 5.0}, {"d": 50, "eta": 1e-320, "median": 5.0},
+            {"d": 50, "eta": float("inf"), "median": float("nan")}]
+    for row in rows:
+        doc = tl.report_latex(rules["online-He3"], predictions["online-He3"], simulation=[row])
+        assert r"\section{Simulation}" in doc
+    compile_tex(str(tmp_path), "oddrows", doc)
+
+
 def test_wide_rows_are_split_into_tables_that_fit(tmp_path, rules, predictions):
     rows = [{f"column{j}": j * 1.5 for j in range(20)} | {"d": 50, "eta": 0.01, "median": 900.0} for _ in range(5)]
     doc = tl.report_latex(rules["alt-He3"], predictions["alt-He3"], simulation={"rows": rows,

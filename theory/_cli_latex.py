@@ -123,6 +123,10 @@ def _read_simulation(path: str):
         raise LatexInputError(f"--simulation: {path!r} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
     except RecursionError:
         raise LatexInputError(f"--simulation: {path!r} is nested too deeply to be a simulation summary") from None
+    except ValueError:  # the only other ValueError of json.loads: an integer beyond the conversion limit
+        raise LatexInputError(f"--simulation: {path!r} holds an integer with more than "
+                              f"{sys.get_int_max_str_digits() if hasattr(sys, 'get_int_max_str_digits') else 4300} "
+                              f"digits, which is not a simulation result") from None
 
 
 def _render(args) -> str:

@@ -1317,8 +1317,9 @@ def _times_of(records, where: str) -> list:
     for k, r in enumerate(records):
         status, t = r.get("status"), r.get("hitting_time")
         if status == "hit":
-            if not _number(t):
-                raise LatexInputError(f"simulation summary: {where} record {k} is a hit without a numeric hitting_time")
+            if not _number(t) or not math.isfinite(t) or t < 0:
+                raise LatexInputError(f"simulation summary: {where} record {k} is a hit without a finite hitting "
+                                      f"time >= 0")
             out.append(t)
         elif status in ("censored", "diverged"):
             out.append(None)
@@ -1397,6 +1398,23 @@ def _summarise_list(value) -> str:
     return f"a list of {len(value)} entries"
 
 
+def _check_numbers(obj, where="simulation summary") -> None:
+    """Refuse integers too large for a float (JSON integers are unbounded); iterative, any depth."""
+    stack = [obj]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, int) and not isinstance(v, bool):
+            try:
+                float(v)
+            except OverflowError:
+                raise LatexInputError(f"{where}: an integer of about {int(v.bit_length() * 0.30103)} digits is out "
+                                      f"of the range of a floating-point number") from None
+
+
 def _simulation_summary(simulation) -> dict:
     """Normalise any accepted simulation input to ``{"kind", "rows", "meta", "claims", "caption"}``.
 
@@ -1404,6 +1422,7 @@ def _simulation_summary(simulation) -> dict:
     (per-run records) or a saved ``points/<id>.json``; ``{"rows": [...], ...}`` or a list of rows
     (scalar entries).  List-valued entries are summarised, never dumped.
     """
+    _check_numbers(simulation)
     if isinstance(simulation, dict) and "hitting_times" in simulation and "status" in simulation:
         return _from_simulate(simulation)
     if isinstance(simulation, dict) and "claims" in simulation and "config" in simulation:
@@ -1523,21 +1542,23 @@ def _comparison_table(printer, prediction, simulation) -> str:
         out.append(_table_block(printer, group, shown))
     if len(rows) > len(shown):
         out.append(rf"\noindent (The first {len(shown)} of {len(rows)} rows are shown.)")
-    if all(_number(r.get("d")) and _number(r.get("eta")) and r["d"] > 1 and r["eta"] > 0 for r in shown):
+    numeric_errors = (TheoryInputError, ArithmeticError, ValueError, TypeError)
+    if all(_number(r.get("d")) and _number(r.get("eta")) and 2 <= r["d"] <= 1e9 and r["d"] == int(r["d"])
+           and 0 < r["eta"] < math.inf for r in shown):
         pred_rows = []
         for r in shown:
-            d, eta = r["d"], r["eta"]
+            d, eta = int(r["d"]), r["eta"]
             alpha = -math.log(eta) / math.log(d)
             row = {"d": d, "eta": eta, "alpha": alpha}
-            try:
+            try:  # the theorem's columns at this (d, eta); a value they cannot be computed at is shown as --
                 row["e"] = float(prediction.exponent(sp.Float(alpha, 15)))
-            except TheoryInputError:
+            except numeric_errors:
                 row["e"] = None
             try:
-                times = finite_d_times(prediction, int(d), sp.nsimplify(eta))
-                win = winning_index(prediction, int(d), sp.nsimplify(eta))
+                times = finite_d_times(prediction, d, sp.nsimplify(eta))
+                win = winning_index(prediction, d, sp.nsimplify(eta))
                 row["index"], row["T_i"] = int(win), times[win]
-            except TheoryInputError:
+            except numeric_errors:
                 row["index"], row["T_i"] = None, None
             for key in ("median", "mean"):
                 if key in columns:
