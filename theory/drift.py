@@ -41,10 +41,10 @@ of a delta), which :func:`psi_moment` reports as ``oo``.
 
 Integrability
 -------------
-Before a function reaches the quadrature, its square-integrability under the Gaussian is
-checked (the admissibility test of :mod:`theory.links`): ``E[y^k | z] = sigma_*^k`` needs
-``sigma_*`` in ``L^(2k)``.  A drift that needs a function which is not (or cannot be certified)
-square-integrable raises :class:`~theory.errors.RuleError`; a moment of ``psi`` that is not
+Before a function's Hermite coefficients are computed, ``E[|f| (1 + z^2)^(k/2)]`` is checked
+finite (the admissibility test of :mod:`theory.links` applied to ``sqrt(|f|) (1 + z^2)^w``):
+``E[y^k | z] = sigma_*^k`` needs ``sigma_*`` in ``L^k``.  A drift that needs a coefficient not
+certified finite raises :class:`~theory.errors.RuleError`; a moment of ``psi`` that is not
 certified finite is ``oo`` with the reason in :attr:`Moment.reason`.
 """
 from __future__ import annotations
@@ -63,7 +63,7 @@ from theory.hermite import exact_coefficients, hermite_expansion, is_exactly_zer
 from theory.links import EVEN, ODD, Z, parity
 from theory.rules import A, D, ETA, SIGMA_DERIVATIVES, Y, Rule
 
-__all__ = ["M", "Value", "Drift", "Moment", "drift_expansion", "drift_coefficients", "drift_polynomial",
+__all__ = ["M", "Value", "Drift", "Moment", "drift_expansion", "target_information_exponent", "drift_coefficients", "drift_polynomial",
            "psi_moment_expansion", "psi_moment", "psi_second_moment", "label_moments"]
 
 #: The overlap ``m = <w, theta>``.
@@ -78,9 +78,10 @@ _FLOAT_SLACK = 1e-16           # their relative rounding, added to the error bou
 # ---------------------------------------------------------------------------
 # numbers with error bounds
 # ---------------------------------------------------------------------------
-def _mpf(expr: sp.Expr):
+def _mpf(expr: sp.Expr, strict: bool = False):
     with mpmath.workdps(_DPS + 5):
-        return mpmath.mpf(sp.Float(sp.N(expr, _DPS + 5), _DPS + 5)._to_mpmath(mpmath.mp.prec))
+        value = sp.N(expr, _DPS + 5, strict=strict) if strict else sp.N(expr, _DPS + 5)
+        return mpmath.mpf(sp.Float(value, _DPS + 5)._to_mpmath(mpmath.mp.prec))
 
 
 class Value:
@@ -149,16 +150,27 @@ class Value:
     def _numeric_rad(self):
         return self.rad if self.exact is None else abs(self.mid) * _ROUND
 
+    def _demoted(self) -> "Value":
+        """An exact value too large to carry (:data:`EXACT_OPS_LIMIT`), as a 45-digit numeric value."""
+        if self.exact is None or sp.count_ops(self.exact) <= EXACT_OPS_LIMIT:
+            return self
+        try:
+            mid = _mpf(self.exact, strict=True)
+        except sp.core.evalf.PrecisionExhausted:
+            return self
+        with mpmath.workdps(_DPS):
+            return Value(None, mid, abs(mid) * mpmath.mpf(10) ** (5 - _DPS) + mpmath.mpf(10) ** (-2 * _DPS))
+
     def __add__(self, other: "Value") -> "Value":
         if self.exact is not None and other.exact is not None:
-            return Value(self.exact + other.exact, self.mid + other.mid, mpmath.mpf(0))
+            return Value(self.exact + other.exact, self.mid + other.mid, mpmath.mpf(0))._demoted()
         with mpmath.workdps(_DPS):
             mid = self.mid + other.mid
             return Value(None, mid, self._numeric_rad() + other._numeric_rad() + abs(mid) * _ROUND)
 
     def __mul__(self, other: "Value") -> "Value":
         if self.exact is not None and other.exact is not None:
-            return Value(self.exact * other.exact, self.mid * other.mid, mpmath.mpf(0))
+            return Value(self.exact * other.exact, self.mid * other.mid, mpmath.mpf(0))._demoted()
         with mpmath.workdps(_DPS):
             mid = self.mid * other.mid
             ra, rb = self._numeric_rad(), other._numeric_rad()
@@ -210,6 +222,35 @@ def _total(values) -> Value:
 _CORES: dict = {}
 _CORES_MAX = 512
 
+#: A smooth non-polynomial core whose closed form would expand to more than this many
+#: ``z^n exp(b z - a z^2)`` terms is integrated numerically (labelled numeric): its exact
+#: form would be an unreadable sum of ``erf``/``exp`` values that costs seconds to build.
+EXACT_TERMS_LIMIT = 32
+#: An exact value (or product of exact values) larger than this many SymPy operations is
+#: evaluated to 45 digits and carried as numeric, with a bound of its evaluation error.
+EXACT_OPS_LIMIT = 400
+
+_PIECEWISE = (sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min, sp.Piecewise)
+
+
+def _terms_estimate(expr: sp.Expr) -> int:
+    """An upper estimate of the number of terms of ``expr`` expanded (sines and cosines as two exponentials)."""
+    if expr.is_Add:
+        return sum(_terms_estimate(a) for a in expr.args)
+    if expr.is_Mul:
+        return math.prod(_terms_estimate(a) for a in expr.args)
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp > 0:
+        c, n = _terms_estimate(expr.base), int(expr.exp)
+        return math.comb(c + n - 1, n)
+    if isinstance(expr, (sp.sin, sp.cos, sp.sinh, sp.cosh)):
+        return 2
+    return 1
+
+
+def _numeric_first(core: sp.Expr) -> bool:
+    return (not core.is_polynomial(Z) and not core.has(*_PIECEWISE)
+            and _terms_estimate(core) > EXACT_TERMS_LIMIT)
+
 
 def _core_coefficients(core: sp.Expr, kmax: int, force_numeric: bool) -> tuple[Value, ...]:
     """``u_0 .. u_kmax`` of a function of ``z`` as :class:`Value` (cached across calls)."""
@@ -221,41 +262,84 @@ def _core_coefficients(core: sp.Expr, kmax: int, force_numeric: bool) -> tuple[V
         _CORES.clear()
     if core.is_number:
         values = tuple(Value.exact_(core if k == 0 else sp.Integer(0)) for k in range(kmax + 1))
-    elif force_numeric:
+    elif force_numeric or _numeric_first(core):
         from theory.hermite import _numeric_u
 
         par = parity(core)
         forbidden = 1 if par == EVEN else (0 if par == ODD else None)
         ks = [k for k in range(kmax + 1) if k % 2 != forbidden]
         numeric = _numeric_u(core, ks) if ks else {}
-        values = tuple(Value.numeric(*numeric[k]) if k in numeric else _ZERO for k in range(kmax + 1))
-        values = tuple(v if v.is_exact else Value.numeric(v.mid, v.rad + abs(v.mid) * 2.0**-52)
-                       for v in values)
+        values = _with_floor(core, [numeric.get(k) for k in range(kmax + 1)])
     else:
         expansion = hermite_expansion(core, kmax)
-        values = tuple(Value.exact_(c.exact) if c.exact is not None
-                       else Value.numeric(c.value, c.error + abs(c.value) * 2.0**-52)
-                       for c in expansion.coefficients)
+        values = _with_floor(core, [None if c.exact is not None else (c.value, c.error)
+                                    for c in expansion.coefficients], expansion.coefficients)
     _CORES[key] = (kmax, values)
     return values
 
 
-_L2: dict = {}
+#: Relative rounding floor of a numeric Hermite coefficient (see :func:`_with_floor`).
+NUMERIC_FLOOR = 1e-24
 
 
-def _l2_reason(expr: sp.Expr) -> str | None:
-    """``None`` when ``expr`` is certified square-integrable under N(0, 1), else the reason."""
+def _with_floor(core, numeric, coefficients=None) -> tuple[Value, ...]:
+    """Numeric coefficients as :class:`Value` with an error that covers the quadrature's rounding floor.
+
+    A coefficient computed by quadrature at 30 digits cannot be known better than about
+    ``10^-30 E[|f He_k|] / k!``, whatever the quadrature's own error estimate says (for a
+    coefficient that is exactly 0 the estimate is far below the value's noise: ``u_3(relu)``
+    comes out as ``-4e-39 +- 2e-64``).  So each error is raised to at least
+    ``NUMERIC_FLOOR * S * sqrt(k!) / k!`` with ``S`` a scale of ``f`` (the largest of
+    ``sqrt(j!) |u_j|`` and of ``|f|`` at a few points), and by the float rounding of the value.
+    """
+    scale = 0.0
+    for j, item in enumerate(numeric):
+        if item is not None:
+            scale = max(scale, abs(item[0]) * math.sqrt(math.factorial(j)))
+        elif coefficients is not None:
+            scale = max(scale, abs(coefficients[j].value) * math.sqrt(math.factorial(j)))
+    if any(item is not None for item in numeric):
+        try:
+            f = sp.lambdify(Z, core, modules=["mpmath"])
+            for t in (-2.0, -1.0, -0.5, 0.5, 1.0, 2.0):
+                value = mpmath.mpmathify(f(mpmath.mpf(t)))
+                scale = max(scale, float(abs(value)))
+        except (ZeroDivisionError, ValueError, TypeError, OverflowError):
+            pass
+    out = []
+    for k, item in enumerate(numeric):
+        if item is None:
+            out.append(Value.exact_(coefficients[k].exact) if coefficients is not None else _ZERO)
+            continue
+        value, error = item
+        floor = NUMERIC_FLOOR * scale * math.sqrt(math.factorial(k)) / math.factorial(k)
+        out.append(Value.numeric(value, max(error, floor) + abs(value) * 2.0**-52))
+    return tuple(out)
+
+
+_L1: dict = {}
+
+
+def _l1_reason(expr: sp.Expr, kmax: int) -> str | None:
+    """``None`` when ``E[|f(z)| (1 + z^2)^(kmax/2 + 1/2)]`` is certified finite under N(0, 1)
+    (so ``u_0 .. u_kmax`` of ``f`` are finite), else the reason.
+
+    Decided by the admissibility test of :mod:`theory.links` (square-integrability) applied to
+    ``sqrt(|f|) (1 + z^2)^w`` with ``4 w >= kmax + 1``.
+    """
     if expr.is_number or expr.is_polynomial(Z):
         return None
-    if expr not in _L2:
+    w = -(-(kmax + 1) // 4) if kmax > 0 else 0
+    probe = sp.sqrt(sp.Abs(expr)) * (1 + Z**2) ** w
+    if probe not in _L1:
         from theory.links import _check_admissible
 
         try:
-            _check_admissible(expr, str(expr))
-            _L2[expr] = None
+            _check_admissible(probe, str(expr))
+            _L1[probe] = None
         except LinkError as exc:
-            _L2[expr] = str(exc)
-    return _L2[expr]
+            _L1[probe] = str(exc)
+    return _L1[probe]
 
 
 @lru_cache(maxsize=4096)
@@ -377,12 +461,12 @@ class _Context:
             return hit
         expr = self.rule.target.expr ** n
         if n >= 2:
-            why = _l2_reason(expr)
+            why = _l1_reason(expr, kmax)
             if why is not None:
                 raise RuleError(f"the drift of the {self.rule.name} rule needs the Hermite coefficients of "
-                                f"E[y^{n}|z] ~ sigma_*(z)^{n}, which is not certified square-integrable "
-                                f"(target {self.rule.target.name!r}: {why})")
-        values = self.core(expr, kmax)
+                                f"E[y^{n}|z] ~ sigma_*(z)^{n} up to order {kmax}, which are not certified finite "
+                                f"(target {self.rule.target.name!r}; integrability test: {why})")
+        values = self.core(expr, max(kmax, IE_SEARCH) if n == 1 else kmax)
         self.target_powers[n] = values
         return values
 
@@ -415,10 +499,10 @@ class _Context:
             if p == 0 and beyond == [1] and t.kappa[1] == 1 and t.nz == 0 and not t.atoms:
                 k0 = t.kappa[0]
                 q = self.rule.student_derivatives[0] ** (k0 + 1)
-                why = _l2_reason(q)
+                why = _l1_reason(q, kmax + 1)
                 if why is not None:
-                    raise RuleError(f"the drift needs the Hermite coefficients of sigma(z)^{k0 + 1}, which is not "
-                                    f"certified square-integrable (student {self.rule.student.name!r}: {why})")
+                    raise RuleError(f"the drift needs the Hermite coefficients of sigma(z)^{k0 + 1}, which are not "
+                                    f"certified finite (student {self.rule.student.name!r}; integrability test: {why})")
                 u = self.core(q, kmax + 1)
                 values = [u[j + 1].scale(sp.Rational(j + 1, k0 + 1)) for j in range(kmax + 1)]
                 self.notes.add(f"student {self.rule.student.name!r} jumps: its derivative is a Dirac delta, and "
@@ -431,10 +515,11 @@ class _Context:
                                 f"which is not defined even as a limit of smooth students")
         else:
             core = self.function_of(t)
-            why = _l2_reason(Z**t.nz * core)
+            why = _l1_reason(Z**t.nz * core, kmax)
             if why is not None:
                 raise RuleError(f"the drift of the {self.rule.name} rule needs the Hermite coefficients of "
-                                f"{Z**t.nz * core}, which is not certified square-integrable ({why})")
+                                f"{Z**t.nz * core} up to order {kmax}, which are not certified finite "
+                                f"(integrability test: {why})")
             u = self.core(core, kmax + t.nz)
             values = []
             for j in range(kmax + 1):
@@ -459,6 +544,39 @@ def _as_expr(terms: dict, symbolic_a: bool) -> tuple[sp.Expr, sp.Expr]:
     if numeric:
         expr = expr + sp.Add(*numeric)
     return expr, sp.Add(*error)
+
+
+#: How far :func:`target_information_exponent` looks (the target's own expansion, shared with the drift).
+IE_SEARCH = 10
+
+
+def target_information_exponent(rule: Rule) -> int | None:
+    """The information exponent of the rule's target from the coefficients the drift uses.
+
+    The first ``k >= 1`` whose ``u_k`` is certified non-zero, all earlier ones being exact
+    zeros; ``None`` when an earlier coefficient has no certified sign or nothing is found up
+    to :data:`IE_SEARCH` (polynomial targets: searched to their degree, exactly).
+
+    Examples
+    --------
+    >>> from theory.rules import make_rule
+    >>> target_information_exponent(make_rule("online", "He3", "He3")), target_information_exponent(make_rule("online", "tanh", "tanh"))
+    (3, 1)
+    """
+    expr = rule.target.expr
+    if Z not in expr.free_symbols:
+        return None
+    kmax = IE_SEARCH
+    if expr.is_polynomial(Z):
+        kmax = max(kmax, int(sp.Poly(expr, Z).degree()))
+    for k, v in enumerate(_core_coefficients(expr, kmax, False)):
+        if k == 0:
+            continue
+        if v.sign is None:
+            return None
+        if v.sign != 0:
+            return k
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -625,18 +743,17 @@ def psi_moment_expansion(rule: Rule, power: int, *, symbolic_a: bool = False,
     ctx = _Context(rule, force_numeric)
     kmax_y = max((t.ky for t in base), default=0) * power
     if kmax_y > 2:
-        half = -(-kmax_y // 2)
-        why = _l2_reason(rule.target.expr ** half)
+        why = _l1_reason(rule.target.expr ** kmax_y, 0)
         if why is not None:
-            return infinite(f"E[psi^{power}] needs E[y^{kmax_y}], finite only if sigma_*^{half} is square-"
-                            f"integrable, which is not certified (target {rule.target.name!r}: {why})")
+            return infinite(f"E[psi^{power}] is infinite or not certified finite: it needs E[y^{kmax_y}] "
+                            f"(target {rule.target.name!r}; integrability test: {why})")
     if not rule.distributional:
         for t in base:
-            f = (Z**t.nz * ctx.function_of(t)) ** (-(-power // 2))
-            why = _l2_reason(f)
+            f = Z**t.nz * ctx.function_of(t)
+            why = _l1_reason(f**power, 0)
             if why is not None:
-                return infinite(f"E[psi^{power}] needs {Z**t.nz * ctx.function_of(t)} in L^{power} "
-                                f"(not certified: {why})")
+                return infinite(f"E[psi^{power}] is infinite or not certified finite: it needs E[|{f}|^{power}] "
+                                f"(integrability test: {why})")
     terms = base
     for _ in range(power - 1):
         terms = _multiply(terms, base)

@@ -53,9 +53,9 @@ import math
 import mpmath
 import sympy as sp
 
-from theory.drift import Drift, Moment, Value, drift_expansion, psi_moment_expansion, round_up
-from theory.errors import PredictionError, TheoryInputError
-from theory.exponents import information_exponent
+from theory.drift import (Drift, Moment, Value, drift_expansion, psi_moment_expansion, round_up,
+                          target_information_exponent)
+from theory.errors import PredictionError
 from theory.rules import D, ETA, Rule
 
 __all__ = ["Piece", "Threshold", "Prediction", "predict", "finite_d_times", "winning_index",
@@ -257,7 +257,7 @@ class Prediction:
         elif r.distributional:
             psi2 = "E[psi^2] at m = 0: infinite (psi contains a Dirac delta: see the note above)"
         else:
-            psi2 = "E[psi^2] at m = 0: infinite" + (f" ({m.reason})" if m is not None and m.reason else "")
+            psi2 = "E[psi^2] at m = 0: " + (m.reason if m is not None and m.reason else "infinite")
         lines += ["", psi2, "",
                   f"predicted sample complexity T = d^e(alpha), eta = d^-alpha, valid for alpha >= {lo} ({why}):"]
         lines += ["  " + p.describe() for p in self.pieces]
@@ -469,10 +469,7 @@ def predict(rule: Rule, imax: int = 8) -> Prediction:
     mu = drift.mu
     term_lists = {i: _terms_of(t) for i, t in drift.terms.items() if t}
     alpha_lo, _why = rule.eta_range
-    try:
-        ie = information_exponent(rule.target, max(imax, 10)).value
-    except TheoryInputError:
-        ie = None
+    ie = target_information_exponent(rule)
     moment = psi_moment_expansion(rule, 2)
     psi2 = moment.expr
     extra_all = _terms_of(moment.terms) if moment.finite else None
@@ -959,9 +956,7 @@ def finite_d_report(prediction: Prediction, d, eta=None) -> dict:
         check_eta(prediction, d, eta)
         mus, _p2 = numeric_bounds(prediction, d, eta)
         logs = log_times(prediction, d, eta)
-        if not logs:
-            raise PredictionError(f"no mu_i is certified positive at d = {d}, eta = {eta}")
-        win = min(logs, key=logs.get)
+        win = min(logs, key=logs.get) if logs else None
         ln10 = math.log(10)
         times = {str(i): _json_float(mpmath.exp(v)) for i, v in logs.items()}
         log10 = {str(i): float(v) / ln10 for i, v in logs.items()}
@@ -969,7 +964,10 @@ def finite_d_report(prediction: Prediction, d, eta=None) -> dict:
                     "mu": {str(i): {"value": _json_float(v), "error": _json_bound(e)} for i, (v, e) in mus.items()},
                     "theorem_T": times, "theorem_log10_T": log10, "kappa": DEFAULT_KAPPA})
         shown = ", ".join(f"{i}: {mpmath.nstr(mpmath.exp(v), 4)}" for i, v in sorted(logs.items()))
-        lines.append(f"  eta = {eta}: index {win} wins; mu_i^-2 d^((i-1) v 1) = {shown}")
+        if win is None:
+            lines.append(f"  eta = {eta}: no mu_i is certified positive: the theorem predicts no recovery")
+        else:
+            lines.append(f"  eta = {eta}: index {win} wins; mu_i^-2 d^((i-1) v 1) = {shown}")
         try:
             gamma, gi = step_size(prediction, d, eta)
             out.update({"gamma": gamma, "gamma_index": gi, "gamma_note": ""})

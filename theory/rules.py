@@ -446,15 +446,20 @@ def _check_options(rule, loss, order, keep_a, psi):
         raise RuleError(f"--loss does not apply to the custom rule (psi is given directly), got {loss!r}")
 
 
-def _derive_psi_full(rule: str, loss: str, sigma: sp.Expr, used_order, keep_a):
-    """``(step, a_next, psi_full, derivation)`` of a rule for the student ``sigma`` (any expression in z)."""
+def _derive_psi_full(rule: str, loss: str, sigma: sp.Expr, used_order, keep_a, psi_full=None):
+    """``(step, a_next, psi_full, derivation)`` of a rule for the student ``sigma`` (any expression in z).
+
+    With ``psi_full`` given (the generic result with the student substituted), the expensive
+    Taylor expansion is not redone: only the algorithm's exact step and the displayed steps.
+    """
     derivation: list[tuple[str, sp.Expr]] = []
     ell = _loss(loss, A * sigma, Y)
     derivation.append((f"{loss} loss l(y, a sigma(z))", ell))
-    psi1 = sp.expand(-sp.diff(ell, Z))  # -dl/dz: the coefficient of x in -grad_w l
+    psi1 = -sp.diff(ell, Z)  # -dl/dz: the coefficient of x in -grad_w l
+    psi1 = sp.expand(psi1) if psi_full is None or sigma.is_polynomial(Z) else psi1
     a_next = A
     if rule == "online":
-        step = psi1
+        step = psi1 if psi_full is None else psi_full
         derivation.append(("psi = -dl/dz", step))
         psi_full = step
     elif rule == "batch-reuse":
@@ -463,18 +468,19 @@ def _derive_psi_full(rule: str, loss: str, sigma: sp.Expr, used_order, keep_a):
         derivation.append(("psi_1 = -dl/dz at w", psi1))
         derivation.append(("<w~, x> = z + eta q psi_1", z_tilde))
         derivation.append(("psi = psi_1(y, <w~, x>)", step))
-        delta = ETA * D * psi1
-        taylor = sp.Integer(0)
-        deriv = psi1
-        for j in range(used_order):
-            taylor += deriv * delta**j / sp.factorial(j)
-            deriv = sp.diff(deriv, Z)
-        psi_full = sp.expand(taylor)
+        if psi_full is None:
+            delta = ETA * D * psi1
+            taylor = sp.Integer(0)
+            deriv = psi1
+            for j in range(used_order):
+                taylor += deriv * delta**j / sp.factorial(j)
+                deriv = sp.diff(deriv, Z)
+            psi_full = sp.expand(taylor)
         derivation.append((f"Taylor to order {used_order} in eta d (q -> d)", psi_full))
     else:  # alternating
         a_tilde = sp.expand(A - ETA * sp.diff(ell, A))
         derivation.append(("a~ = a - eta dl/da", a_tilde))
-        step = sp.expand((-sp.diff(ell, Z)).subs(A, a_tilde))
+        step = sp.expand((-sp.diff(ell, Z)).subs(A, a_tilde)) if psi_full is None else psi_full
         derivation.append(("psi = -dl/dz with a~", step))
         psi_full = step
         if keep_a:
@@ -576,13 +582,17 @@ def make_rule(rule: str, target, student, *, loss: str | None = "correlation", a
                         f"needs: the expansion in eta*d is a Taylor series of the student's gradient and does not "
                         f"describe the algorithm across a {kind}; use a smooth student (e.g. "
                         f"{_smooth_suggestion(student)})" + (f" or --order {p}" if p >= 2 else ""))
-    step, a_next, _full, derivation = _derive_psi_full(rule, loss, student.expr, used_order, keep_a)
     subs = {SIGMA_DERIVATIVES[n]: derivs[n] for n in range(len(derivs))}
-    psi_full = sp.expand(full_generic.xreplace(subs))
-    if rule == "batch-reuse":
-        derivation[-1] = (derivation[-1][0], psi_full)
-    psi_signal, label_free = _split_label_free(psi_full)
-    generic_signal, _lf = _split_label_free(full_generic)
+    generic_signal, generic_free = _split_label_free(full_generic)
+    if student.is_polynomial:
+        def concrete(expr):
+            return sp.expand(expr.xreplace(subs))
+    else:  # substitute without expanding: readable, and no blow-up for large students
+        def concrete(expr):
+            return sp.Add(*[t.xreplace(subs) for t in sp.Add.make_args(expr)])
+    psi_signal, label_free = concrete(generic_signal), concrete(generic_free)
+    psi_full = psi_signal + label_free
+    step, a_next, _full, derivation = _derive_psi_full(rule, loss, student.expr, used_order, keep_a, psi_full)
     derivation.append(("label-dependent part psi_eta(y, z)", psi_signal))
     return Rule(rule, loss, target, student, a_val, step, a_next, psi_full, psi_signal, label_free,
                 used_order, keep_a, tuple(derivation), generic_signal, full_generic, derivs, p)
