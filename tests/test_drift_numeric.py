@@ -232,3 +232,20 @@ def test_symbolic_a_with_numeric_coefficients():
     plain = drift_expansion(make_rule("alternating", "tanh", "tanh", a=2), 3)
     assert float(dr.mu[1].subs(A, 2)) == pytest.approx(float(plain.mu[1]), rel=1e-15)
     assert D not in dr.mu[1].free_symbols
+
+
+def test_shifted_relu_against_quadrature():
+    """Alternating, target = student = relu(z - 0.3): sigma' = 1{z > 0.3} and sigma sigma' = relu(z - 0.3)
+    (almost everywhere), so mu_i = i u_i(relu_c)^2 + eta u_i(relu_c^2) u_{i-1}(relu_c); exact closed
+    forms from the package, every u_k here by scipy quadrature split at the kink."""
+    c = 0.3
+    relu = lambda t: max(t - c, 0.0)  # noqa: E731
+    dr = drift_expansion(make_rule("alternating", "relu(z-0.3)", "relu(z-0.3)"), 5)
+    assert dr.is_exact
+    for i in range(1, 6):
+        ui, ei = u(relu, i, breaks=(c,))
+        u2, e2 = u(lambda t: relu(t) ** 2, i, breaks=(c,))
+        um, em = u(relu, i - 1, breaks=(c,))
+        refs = {(0, 0, 0): (i * ui**2, 2 * i * abs(ui) * ei), (1, 0, 0): (u2 * um, abs(u2) * em + abs(um) * e2)}
+        for mono, (ref, ref_err) in refs.items():
+            assert float(sp.N(dr.terms[i][mono].exact, 30)) == pytest.approx(ref, abs=10 * ref_err + 1e-14), (i, mono)

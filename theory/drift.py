@@ -26,14 +26,24 @@ degree) is an exact zero, never a small number.  :class:`Drift` keeps both: ``mu
 expressions, floats where numeric) and ``error`` (a polynomial bound on ``|mu_i - mu[i]|``
 for ``eta, d > 0``).
 
+A numeric coefficient's error is never taken below a rounding floor relative to the
+function's scale (:func:`_with_floor`): the quadrature's own estimate is not a bound for a
+coefficient that is exactly zero.  A numeric value whose error covers zero has no certified
+sign (:attr:`Value.sign` is ``None``); :mod:`theory.predict` treats such coefficients as zero
+and says so.
+
 To share quadratures, each function of ``z`` is split into ``z^n * core`` and
 ``u_j(z^n core) = sum_m c(n, j, m) u_m(core)`` with exact rational ``c`` (``z He_m = He_{m+1}
-+ m He_{m-1}``); each core is expanded once per call (and cached).
++ m He_{m-1}``); each core is expanded once (and cached), after simplifications that hold
+almost everywhere (``Heaviside(x)^2 = Heaviside(x)``, ``sign(x)^2 = 1``).  Two named limits keep
+exact forms affordable: a smooth core whose closed form would have more than
+:data:`EXACT_TERMS_LIMIT` terms is integrated numerically, and an exact value larger than
+:data:`EXACT_OPS_LIMIT` operations is carried as a 45-digit number; both are labelled numeric.
 
 Students with jumps
 -------------------
-When the student jumps (``sign``, ``Heaviside``), ``psi`` contains ``sigma' = `` a Dirac delta
-(:attr:`theory.rules.Rule.distributional`).  The rules use it linearly, as
+When the student jumps (``sign``, ``Heaviside``), its derivative is a Dirac delta and so is part
+of ``psi`` (:attr:`theory.rules.Rule.distributional`).  The rules use it linearly, as
 ``sigma^k sigma' = (sigma^(k+1) / (k+1))'``, and Stein's identity
 ``E[Q'(z) He_j(z)] = E[Q(z) He_{j+1}(z)]`` gives ``u_j(Q') = (j+1) u_{j+1}(Q)``: the limit of the
 drift of smooth students, whatever the smoothing.  ``E[psi^2]`` is infinite there (the square
@@ -63,8 +73,9 @@ from theory.hermite import exact_coefficients, hermite_expansion, is_exactly_zer
 from theory.links import EVEN, ODD, Z, parity
 from theory.rules import A, D, ETA, SIGMA_DERIVATIVES, Y, Rule
 
-__all__ = ["M", "Value", "Drift", "Moment", "drift_expansion", "target_information_exponent", "drift_coefficients", "drift_polynomial",
-           "psi_moment_expansion", "psi_moment", "psi_second_moment", "label_moments"]
+__all__ = ["M", "Value", "Drift", "Moment", "drift_expansion", "target_information_exponent", "drift_coefficients",
+           "drift_polynomial", "psi_moment_expansion", "psi_moment", "psi_second_moment", "label_moments",
+           "EXACT_TERMS_LIMIT", "EXACT_OPS_LIMIT", "NUMERIC_FLOOR", "round_up"]
 
 #: The overlap ``m = <w, theta>``.
 M = sp.Symbol("m", real=True)
@@ -99,10 +110,11 @@ class Value:
     True
     """
 
-    __slots__ = ("exact", "mid", "rad")
+    __slots__ = ("exact", "mid", "rad", "_zero", "_sign")
 
     def __init__(self, exact, mid, rad):
         self.exact, self.mid, self.rad = exact, mid, rad
+        self._zero = self._sign = None
 
     @classmethod
     def exact_(cls, expr) -> "Value":
@@ -123,15 +135,17 @@ class Value:
 
     @property
     def is_exact_zero(self) -> bool:
-        return self.exact is not None and (self.exact == 0 or is_exactly_zero(self.exact))
+        if self._zero is None:
+            self._zero = self.exact is not None and (self.exact == 0 or is_exactly_zero(self.exact))
+        return self._zero
 
     @property
     def sign(self) -> int | None:
         """``+1``, ``-1``, ``0`` (exact zero only) when decided; ``None`` when ``|mid| <= rad``."""
         if self.exact is not None:
-            if self.is_exact_zero:
-                return 0
-            return 1 if _mpf(self.exact) > 0 else -1
+            if self._sign is None:
+                self._sign = 0 if self.is_exact_zero else (1 if _mpf(self.exact) > 0 else -1)
+            return self._sign
         if abs(self.mid) > self.rad:
             return 1 if self.mid > 0 else -1
         return None
@@ -252,8 +266,37 @@ def _numeric_first(core: sp.Expr) -> bool:
             and _terms_estimate(core) > EXACT_TERMS_LIMIT)
 
 
+def _almost_everywhere(core: sp.Expr) -> sp.Expr:
+    """A simpler function equal to ``core`` except on a null set (so with the same Hermite coefficients).
+
+    ``Heaviside(x)^n -> Heaviside(x)``, ``sign(x)^(2n) -> 1``, ``sign(x)^(2n+1) -> sign(x)`` and
+    ``Heaviside(x) Max(0, x)^k -> Max(0, x)^k`` (``k >= 1``), for factors of a product; they differ
+    only where ``x = 0``, a null set for the non-constant ``x`` of a link.
+    """
+    if not core.has(sp.Heaviside, sp.sign):
+        return core
+    factors: dict = {}
+    for f in sp.Mul.make_args(core):
+        b, e = f.as_base_exp()
+        factors[b] = factors.get(b, 0) + e
+    out = {}
+    for b, e in factors.items():
+        if isinstance(b, sp.Heaviside) and e.is_Integer and e > 0:
+            e = sp.Integer(1)
+        elif isinstance(b, sp.sign) and e.is_Integer and e > 0:
+            e = sp.Integer(int(e) % 2)
+        out[b] = e
+    for b in list(out):
+        if isinstance(b, sp.Heaviside) and out[b] == 1:
+            relu = sp.Max(0, b.args[0])
+            if relu in out and out[relu].is_positive:
+                out[b] = sp.Integer(0)
+    return sp.Mul(*[b**e for b, e in out.items() if e != 0])
+
+
 def _core_coefficients(core: sp.Expr, kmax: int, force_numeric: bool) -> tuple[Value, ...]:
     """``u_0 .. u_kmax`` of a function of ``z`` as :class:`Value` (cached across calls)."""
+    core = _almost_everywhere(core)
     key = (core, force_numeric)
     hit = _CORES.get(key)
     if hit is not None and hit[0] >= kmax:
@@ -340,6 +383,11 @@ def _l1_reason(expr: sp.Expr, kmax: int) -> str | None:
         except LinkError as exc:
             _L1[probe] = str(exc)
     return _L1[probe]
+
+
+#: Up to this power, ``z^n`` times a non-polynomial core is handled by :func:`_shift` (sharing the
+#: core's expansion); beyond it ``z^n core`` is expanded as one function.
+_SHIFT_MAX = 4
 
 
 @lru_cache(maxsize=4096)
@@ -520,10 +568,13 @@ class _Context:
                 raise RuleError(f"the drift of the {self.rule.name} rule needs the Hermite coefficients of "
                                 f"{Z**t.nz * core} up to order {kmax}, which are not certified finite "
                                 f"(integrability test: {why})")
-            u = self.core(core, kmax + t.nz)
+            nz = t.nz
+            if nz > _SHIFT_MAX and not core.is_polynomial(Z):
+                core, nz = Z**nz * core, 0  # one function rather than a core expanded to order kmax + nz
+            u = self.core(core, kmax + nz)
             values = []
             for j in range(kmax + 1):
-                parts = [u[m].scale(sp.Rational(c.numerator, c.denominator)) for m, c in _shift(t.nz, j)
+                parts = [u[m].scale(sp.Rational(c.numerator, c.denominator)) for m, c in _shift(nz, j)
                          if not u[m].is_exact_zero]
                 values.append(_total(parts))
         self.student[key] = values
@@ -792,7 +843,8 @@ def psi_second_moment(rule: Rule, *, symbolic_a: bool = False) -> sp.Expr:
 
     This is the normalisation cost that the step size has to balance (THEORY.md section 7).
     It keeps the label-free part of ``psi``, which adds noise although no drift.  ``oo`` when
-    ``psi`` contains a Dirac delta (a student with a jump) or ``E[y^4]``... diverges.
+    ``psi`` contains a Dirac delta (a student with a jump) or a moment it needs diverges
+    (e.g. ``E[y^4]`` for alternating SGD with target ``exp(z**2/5)``).
 
     Examples
     --------

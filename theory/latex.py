@@ -1095,7 +1095,7 @@ def mu_latex(rule, imax: int = 8, *, symbolic_a: bool = False) -> str:
 
 
 def _mu_lines(printer, drift, i) -> list[str]:
-    """The lines of ``mu_i``: exact monomials as they are, numeric coefficients marked ``\dagger``."""
+    r"""The lines of ``mu_i``: exact monomials as they are, numeric coefficients marked ``\dagger``."""
     terms = drift.terms[i]
     if all(v.is_exact for v in terms.values()):
         return _sum_lines(drift.mu[i], gens=(ETA, D, A), printer=printer)

@@ -125,6 +125,12 @@ def _linear(slope, intercept) -> str:
     return f"{s} + {intercept}" if intercept > 0 else f"{s} - {-intercept}"
 
 
+def _irrational(expr: sp.Expr) -> bool:
+    """Whether an exact expression has coefficients that are not rational (erf, exp, pi, radicals)."""
+    return any(not a.is_Rational for a in expr.atoms(sp.Number)) or bool(expr.atoms(sp.Function)) \
+        or expr.has(sp.pi, sp.E) or any(p.exp.is_Rational and not p.exp.is_Integer for p in expr.atoms(sp.Pow))
+
+
 def _short(expr: sp.Expr, digits: int = 8) -> str:
     """An expression with its floats shown to ``digits`` significant digits (for text output)."""
     floats = expr.atoms(sp.Float)
@@ -243,6 +249,8 @@ class Prediction:
             line = f"  mu_{i} = {_short(v)}"
             if errors[i] != 0:
                 line += f"   [numeric; |error| <= {_short(errors[i], 3)}]"
+            elif _irrational(v):
+                line += f"   (~ {_short(sp.N(v, 8))})"
             lines.append(line)
         zero = [str(i) for i, v in self.mu.items() if v == 0]
         if zero:
@@ -254,6 +262,8 @@ class Prediction:
             psi2 = f"E[psi^2] at m = 0: {_short(self.psi_second_moment)}"
             if m is not None and not m.is_exact:
                 psi2 += f"   [numeric; |error| <= {_short(m.error, 3)}]"
+            elif _irrational(self.psi_second_moment):
+                psi2 += f"   (~ {_short(sp.N(self.psi_second_moment, 8))})"
         elif r.distributional:
             psi2 = "E[psi^2] at m = 0: infinite (psi contains a Dirac delta: see the note above)"
         else:

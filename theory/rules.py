@@ -434,6 +434,19 @@ def _parse_custom_psi(text) -> sp.Expr:
     return expr
 
 
+def _second_layer(a) -> sp.Expr:
+    """The second-layer value as an exact number (floats by their shortest repr: 0.1 is 1/10)."""
+    if isinstance(a, sp.Expr) and a.is_number and a.is_real and a.is_finite:
+        return a
+    if isinstance(a, bool) or not isinstance(a, (int, float)) or (isinstance(a, float) and not math.isfinite(a)):
+        raise RuleError(f"the second layer a must be a finite real number, got {a!r}")
+    if isinstance(a, float) and not (a == 0 or 1e-300 <= abs(a) <= 1e300):
+        raise RuleError(f"the second layer a = {a!r} is outside the supported range (0 or 1e-300 <= |a| <= 1e300)")
+    if isinstance(a, int) and abs(a) > 10**300:
+        raise RuleError("the second layer a is outside the supported range (|a| <= 1e300)")
+    return sp.Rational(repr(a)) if isinstance(a, float) else sp.Integer(a)
+
+
 def _check_options(rule, loss, order, keep_a, psi):
     given = lambda v: v is not None and v is not False  # noqa: E731
     if given(psi) and rule != "custom":
@@ -544,7 +557,7 @@ def make_rule(rule: str, target, student, *, loss: str | None = "correlation", a
     if noise:
         target = target.with_noise(noise)
     student = student if isinstance(student, Link) else parse_link(student)
-    a_val = a if isinstance(a, sp.Expr) else (sp.Rational(repr(a)) if isinstance(a, float) else sp.Integer(a))
+    a_val = _second_layer(a)
     used_order = None
 
     if rule == "custom":
