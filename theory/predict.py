@@ -524,6 +524,9 @@ def predict(rule: Rule, imax: int = 8) -> Prediction:
             thresholds.append(Threshold(alpha_lo, pieces[0].index, i, at_boundary=True))
     thresholds.sort(key=lambda t: -t.alpha)
     notes = _sign_notes(term_lists, alpha_lo)
+    if ie is not None and ie > imax:
+        notes.append(f"imax = {imax} is below the target's information exponent {ie}: indices above {imax} are "
+                     f"not considered (raise imax to {ie} or more)")
     if extra is None:
         notes.append("no refined curve: E[psi^2] is infinite")
     return Prediction(rule, mu, psi2, alpha_lo, pieces, tuple(thresholds), refined, ie, smallest, tuple(notes),
@@ -699,32 +702,56 @@ def _eta_polynomial(terms, d_):
     return out
 
 
-def _poly_product(p, q):
-    out: dict = {}
-    for e1, c1 in p.items():
-        for e2, c2 in q.items():
-            out[e1 + e2] = out.get(e1 + e2, 0) + c1 * c2
-    return out
-
-
 def _positive_roots(poly, lo, hi):
+    """Real roots in ``[lo, hi]`` of a Laurent polynomial ``{e: c}`` in ``eta`` (mpmath numbers).
+
+    Candidates from the companion matrix (numpy) of the polynomial in ``t = eta / sqrt(lo hi)``
+    with normalised coefficients, then a few Newton steps at 30 digits on the original
+    polynomial.  Near-real roots are kept: a spurious candidate only splits an interval, on
+    which the winner is then evaluated.
+    """
+    import numpy as np
+
     if not poly:
         return []
     emin, emax = min(poly), max(poly)
-    coeffs = [poly.get(e, 0) for e in range(emax, emin - 1, -1)]
+    if emax == emin:
+        return []
+    s = mpmath.sqrt(lo * hi)
+    scaled = [poly.get(e, 0) * s ** (e - emin) for e in range(emax, emin - 1, -1)]
+    top = max(abs(c) for c in scaled)
+    if top == 0:
+        return []
+    coeffs = [float(c / top) for c in scaled]
     while coeffs and coeffs[0] == 0:
         coeffs.pop(0)
     if len(coeffs) < 2:
         return []
-    try:
-        roots = mpmath.polyroots(coeffs, maxsteps=400, extraprec=200)
-    except mpmath.libmp.libhyper.NoConvergence:
-        roots = mpmath.polyroots(coeffs, maxsteps=4000, extraprec=600, error=False)
+    exps = sorted(poly)
+
+    def f(x):
+        return sum(poly[e] * x ** (e - emin) for e in exps)
+
+    def df(x):
+        return sum((e - emin) * poly[e] * x ** (e - emin - 1) for e in exps if e != emin)
+
     out = []
-    for r in roots:
-        r = mpmath.mpc(r)
-        if abs(r.imag) <= mpmath.mpf(10) ** -20 * max(1, abs(r.real)) and lo <= r.real <= hi:
-            out.append(mpmath.mpf(r.real))
+    for r in np.roots(coeffs):
+        if not (abs(r.imag) <= 1e-6 * max(1.0, abs(r.real)) and r.real > 0):
+            continue
+        x = mpmath.mpf(float(r.real)) * s
+        for _ in range(8):  # Newton refinement; keep the candidate if it does not converge
+            slope = df(x)
+            if slope == 0:
+                break
+            step = f(x) / slope
+            if not abs(step) < x / 2:
+                break
+            x -= step
+            if abs(step) <= abs(x) * mpmath.mpf(10) ** (4 - _FIN_DPS):
+                break
+        if lo <= x <= hi:
+            out.append(x)
     return out
 
 
@@ -770,6 +797,49 @@ def _certified_bracket(prediction, i, j, d, root):
     return None
 
 
+def _scan_range(prediction: Prediction, d, eta_min=None, eta_max=None) -> tuple[float, float]:
+    a0 = float(prediction.alpha_min) if prediction.alpha_min != -sp.oo else 0.0
+    lo = float(eta_min) if eta_min is not None else float(d) ** (-(a0 + 3))
+    hi = float(eta_max) if eta_max is not None else float(d) ** (-a0)
+    return lo, hi
+
+
+def _winner_intervals(prediction: Prediction, d, eta_min=None, eta_max=None):
+    """``(edges, winners, pair_roots)``: the winner (or ``None``) on each interval between
+    consecutive candidate points (see :func:`crossing_etas`)."""
+    if isinstance(d, bool) or int(d) != d or d < 2:
+        raise PredictionError(f"d must be an integer >= 2, got {d}")
+    d = int(d)
+    lo, hi = _scan_range(prediction, d, eta_min, eta_max)
+    mus, _ = _evaluators(prediction)
+    with mpmath.workdps(_FIN_DPS):
+        d_ = mpmath.mpf(d)
+        lo_, hi_ = mpmath.mpf(lo), mpmath.mpf(hi)
+        polys = {i: _eta_polynomial(t, d_) for i, t in mus.items()}
+        candidates = []
+        for i in polys:
+            candidates += _positive_roots(polys[i], lo_, hi_)
+        keys = sorted(polys)
+        for a, i in enumerate(keys):
+            for j in keys[a + 1:]:
+                # mu_i^2 d^w_j = mu_j^2 d^w_i with both mu positive: mu_i d^(w_j/2) = mu_j d^(w_i/2)
+                si, sj = mpmath.sqrt(d_ ** index_weight(j)), mpmath.sqrt(d_ ** index_weight(i))
+                eq = {e: polys[i].get(e, 0) * si - polys[j].get(e, 0) * sj for e in set(polys[i]) | set(polys[j])}
+                candidates += [(r, i, j) for r in _positive_roots(eq, lo_, hi_)]
+        points = sorted({(c[0] if isinstance(c, tuple) else c) for c in candidates})
+        pair_roots = [c for c in candidates if isinstance(c, tuple)]
+        edges = [lo_] + [p for p in points if lo_ < p < hi_] + [hi_]
+
+    def winner(eta):
+        try:
+            return winning_index(prediction, d, eta)
+        except PredictionError:
+            return None
+
+    winners = [winner(mpmath.sqrt(a * b)) for a, b in zip(edges[:-1], edges[1:])]
+    return edges, winners, pair_roots
+
+
 def crossing_etas(prediction: Prediction, d, eta_min=None, eta_max=None) -> list[Crossing]:
     """Learning rates where the finite-``d`` winning index changes, in increasing order.
 
@@ -788,41 +858,9 @@ def crossing_etas(prediction: Prediction, d, eta_min=None, eta_max=None) -> list
     >>> crossing_etas(predict(make_rule("alternating", "h3", "h3")), 50)
     [(sqrt(2)/180, 3, 2)]
     """
-    if isinstance(d, bool) or int(d) != d or d < 2:
-        raise PredictionError(f"d must be an integer >= 2, got {d}")
+    edges, winners, pair_roots = _winner_intervals(prediction, d, eta_min, eta_max)
     d = int(d)
-    alpha_lo = prediction.alpha_min
-    a0 = float(alpha_lo) if alpha_lo != -sp.oo else 0.0
-    lo = float(eta_min) if eta_min is not None else float(d) ** (-(a0 + 3))
-    hi = float(eta_max) if eta_max is not None else float(d) ** (-a0)
-    mus, _ = _evaluators(prediction)
-    with mpmath.workdps(_FIN_DPS):
-        d_ = mpmath.mpf(d)
-        lo_, hi_ = mpmath.mpf(lo), mpmath.mpf(hi)
-        polys = {i: _eta_polynomial(t, d_) for i, t in mus.items()}
-        candidates = []
-        for i in polys:
-            candidates += _positive_roots(polys[i], lo_, hi_)
-        keys = sorted(polys)
-        for a, i in enumerate(keys):
-            for j in keys[a + 1:]:
-                left = _poly_product(polys[i], polys[i])
-                right = _poly_product(polys[j], polys[j])
-                eq = {e: left.get(e, 0) * d_ ** index_weight(j) - right.get(e, 0) * d_ ** index_weight(i)
-                      for e in set(left) | set(right)}
-                candidates += [(r, i, j) for r in _positive_roots(eq, lo_, hi_)]
-        points = sorted({(c[0] if isinstance(c, tuple) else c) for c in candidates})
-        pair_roots = [c for c in candidates if isinstance(c, tuple)]
-        edges = [lo_] + [p for p in points if lo_ < p < hi_] + [hi_]
-
-    def winner(eta):
-        try:
-            return winning_index(prediction, d, eta)
-        except PredictionError:
-            return None
-
-    mids = [mpmath.sqrt(a * b) for a, b in zip(edges[:-1], edges[1:])]
-    winners = [winner(m) for m in mids]
+    mids = edges[:-1]
     out = []
     for k in range(len(mids) - 1):
         i, j = winners[k], winners[k + 1]
@@ -947,8 +985,7 @@ def finite_d_report(prediction: Prediction, d, eta=None) -> dict:
     out: dict = {"d": int(d)}
     lines = [f"at d = {d}:"]
     if prediction.rule.name != "online":
-        a0 = float(prediction.alpha_min) if prediction.alpha_min != -sp.oo else 0.0
-        lo, hi = float(d) ** (-(a0 + 3)), float(d) ** (-a0)
+        lo, hi = _scan_range(prediction, d)
         crossings = crossing_etas(prediction, d)
         out["crossings_scanned"] = [lo, hi]
         out["crossings"] = [{"eta": str(c.eta), "eta_float": float(c.eta), "exact": c.exact,
@@ -962,6 +999,10 @@ def finite_d_report(prediction: Prediction, d, eta=None) -> dict:
                          f"~ {float(c.eta):.4g}{how}: index {i} -> {j} as eta grows")
         if not crossings:
             lines.append(f"  no crossing for {lo:.3g} <= eta <= {hi:.3g}")
+        gaps = _no_winner_intervals(prediction, d)
+        out["no_positive_mu"] = [list(g) for g in gaps]
+        for a, b in gaps:
+            lines.append(f"  no mu_i is certified positive for {a:.4g} <= eta <= {b:.4g}: no recovery predicted there")
     if eta is not None:
         check_eta(prediction, d, eta)
         mus, _p2 = numeric_bounds(prediction, d, eta)
@@ -987,6 +1028,21 @@ def finite_d_report(prediction: Prediction, d, eta=None) -> dict:
             out.update({"gamma": None, "gamma_index": None, "gamma_note": str(exc)})
             lines.append(f"  no step size: {exc}")
     out["text"] = "\n".join(lines)
+    return out
+
+
+def _no_winner_intervals(prediction: Prediction, d) -> list[tuple[float, float]]:
+    """Maximal ``[a, b]`` in the scanned range where no ``mu_i`` is certified positive."""
+    edges, winners, _ = _winner_intervals(prediction, d)
+    out: list = []
+    for k, w in enumerate(winners):
+        if w is not None:
+            continue
+        a, b = float(edges[k]), float(edges[k + 1])
+        if out and out[-1][1] == a:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
     return out
 
 
