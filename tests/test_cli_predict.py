@@ -92,3 +92,16 @@ def test_predict_refusals_are_one_line(cli, args):
     r = cli("predict", *args, timeout=30)
     assert r.returncode == 2 and r.stdout == "", (r.returncode, r.stdout, r.stderr)
     assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["--rule", "online", "--target", "He3", "--student", "sign(sin(z))"],
+    ["--rule", "alternating", "--target", "Heaviside(sin(10*z))", "--student", "tanh"],
+])
+def test_engine_failures_are_answers_or_one_line_refusals(cli, args):
+    """A failure inside the Hermite engine (SymPy cannot split sign(sin(z)) into intervals) must come
+    out as an answer or as one clear line with exit 2, never as a traceback."""
+    r = cli("predict", *args, timeout=60)
+    assert r.returncode in (0, 2) and "Traceback" not in r.stderr
+    if r.returncode == 2:
+        assert len(r.stderr.strip().splitlines()) == 1 and r.stdout == ""

@@ -67,7 +67,7 @@ from functools import lru_cache
 import mpmath
 import sympy as sp
 
-from theory.errors import LinkError, RuleError
+from theory.errors import LinkError, RuleError, TheoryInputError
 from theory.exponents import conditional_power
 from theory.hermite import exact_coefficients, hermite_expansion, is_exactly_zero
 from theory.links import EVEN, ODD, Z, parity
@@ -314,7 +314,14 @@ def _core_coefficients(core: sp.Expr, kmax: int, force_numeric: bool) -> tuple[V
         numeric = _numeric_u(core, ks) if ks else {}
         values = _with_floor(core, [numeric.get(k) for k in range(kmax + 1)])
     else:
-        expansion = hermite_expansion(core, kmax)
+        try:
+            expansion = hermite_expansion(core, kmax)
+        except TheoryInputError:
+            raise
+        except (NotImplementedError, ArithmeticError, ValueError, TypeError, RecursionError) as exc:
+            # a failure inside the Hermite engine: refuse clearly rather than guess
+            raise RuleError(f"the Hermite coefficients of {core} (needed by the drift) could not be computed: "
+                            f"{type(exc).__name__}: {str(exc).strip()[:120] or 'no detail'}") from None
         values = _with_floor(core, [None if c.exact is not None else (c.value, c.error)
                                     for c in expansion.coefficients], expansion.coefficients)
     _CORES[key] = (kmax, values)
