@@ -86,3 +86,96 @@ def test_bad_rules(kwargs, message):
     args.update(kwargs)
     with pytest.raises(RuleError, match=message):
         make_rule(**args)
+
+
+# ---------------------------------------------------------------------------
+# options that do not apply (issue 9, item 12) and the custom psi's class (item 6)
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("rule, kwargs, option", [
+    ("online", dict(psi="y*z"), "--psi"),
+    ("alternating", dict(psi="y*z"), "--psi"),
+    ("batch-reuse", dict(psi="y*z"), "--psi"),
+    ("online", dict(keep_a=True), "--keep-a"),
+    ("batch-reuse", dict(keep_a=True), "--keep-a"),
+    ("custom", dict(keep_a=True, psi="y*z"), "--keep-a"),
+    ("online", dict(order=2), "--order"),
+    ("alternating", dict(order=2), "--order"),
+    ("custom", dict(order=2, psi="y*z"), "--order"),
+    ("custom", dict(loss="squared", psi="y*z"), "--loss"),
+])
+def test_options_that_do_not_apply_are_refused(rule, kwargs, option):
+    with pytest.raises(RuleError, match=f"{option} .*{rule}"):
+        make_rule(rule, "He3", "He3", **kwargs)
+
+
+def test_not_given_means_none_or_false():
+    for rule in ("online", "alternating", "batch-reuse"):
+        make_rule(rule, "He3", "He3", order=None, keep_a=False, psi=None, loss=None)
+    assert make_rule("online", "He3", "He3", loss=None).loss == "correlation"
+    assert make_rule("custom", "He3", "He3", psi="y*z", loss=None, keep_a=None).psi == Y * Z
+
+
+@pytest.mark.parametrize("psi, expected", [
+    ("y*z/eta", Y * Z / ETA),                 # Laurent in eta
+    ("y/d", Y / D),                          # Laurent in d
+    ("eta**-1*y*z**2", Y * Z**2 / ETA),
+    ("y*abs(z)", Y * sp.Abs(Z)),              # any function of z as a coefficient
+    ("a*y*tanh(z) + y**2*He2", A * Y * sp.tanh(Z) + Y**2 * (Z**2 - 1)),
+])
+def test_custom_psi_accepted(psi, expected):
+    r = make_rule("custom", "He3", "He3", psi=psi)
+    assert sp.expand(r.psi_full - expected) == 0
+
+
+@pytest.mark.parametrize("psi, message", [
+    ("y**200*z**200", "degree of y up to 200 exceeds the supported 6"),   # hung: bounded before expanding
+    ("(y+z+eta+d+a)**200", "exceeds the supported"),
+    ("(y+1)**6*(eta+1)**6*(d+1)**6*(a+1)**6", "expands to up to"),
+    ("exp(eta)*y*z", "eta appears inside exp"),
+    ("sin(y)*z", "y appears inside sin"),
+    ("y/(d+1)", "divides by a sum containing d"),
+    ("1/y", "negative power of y"),
+    ("y*z**eta", "exponent of z\\*\\*eta depends on a variable"),
+    ("y**0.5*z", "not an integer power"),
+    ("0*y + 0", "identically zero"),
+])
+def test_custom_psi_refused(psi, message):
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(RuleError, match=message) as info:
+        make_rule("custom", "He3", "He3", psi=psi)
+    assert psi in str(info.value) or "psi" in str(info.value)
+    assert time.perf_counter() - start < 10  # guards against a hang, not a timing claim
+
+
+def test_custom_psi_with_laurent_powers_predicts():
+    """psi = y z / eta: mu_i = u_i(s*) u_{i-1}(z) / eta, nonzero only for i = 2 (u_1(z) = 1), and
+    u_2(He3) = 0: every mu_i vanishes.  psi = y z^2 / d with target He2 + He1:
+    mu_1 = u_1(s*) u_0(z^2) / d = 1/d and mu_3 = u_3(s*) u_2(z^2) / d = 0."""
+    from theory.drift import drift_coefficients
+
+    mu = drift_coefficients(make_rule("custom", "He3", "He3", psi="y*z/eta"), 4)
+    assert all(v == 0 for v in mu.values())
+    mu = drift_coefficients(make_rule("custom", "z**2 - 1 + z", "He3", psi="y*z**2/d"), 4)
+    assert mu[1] == 1 / D and mu[3] == 0
+
+
+@pytest.mark.parametrize("student", ["sign", "Heaviside(z)", "sign(z) + Heaviside(z - 1)"])
+def test_jump_students_are_stein_rules(student):
+    r = make_rule("online", "He3", student)
+    assert r.classical_order == 0 and r.distributional and r.psi.has(sp.DiracDelta)
+    assert r.psi_generic == A * Y * sp.Symbol("sigma_1", real=True)
+    with pytest.raises(RuleError, match="no classical derivative of order 1"):
+        make_rule("batch-reuse", "He3", student)
+
+
+def test_generic_psi_reproduces_the_concrete_psi():
+    """psi derived for a generic sigma, then sigma -> the student, is the concrete psi (smooth students)."""
+    from theory.rules import SIGMA_DERIVATIVES
+
+    for rule, kw in [("online", {}), ("alternating", {"loss": "squared"}), ("batch-reuse", {"order": 3})]:
+        r = make_rule(rule, "He3", "z**3 + z**2", **kw)
+        s = Z**3 + Z**2
+        subs = {SIGMA_DERIVATIVES[n]: sp.diff(s, Z, n) for n in range(5)}
+        assert sp.expand(r.psi_generic.xreplace(subs) - r.psi) == 0

@@ -1,4 +1,4 @@
-"""Drift coefficients ``mu_i(eta)`` of an update rule, exactly.
+"""Drift coefficients ``mu_i(eta)`` of an update rule and the moments of its ``psi``.
 
 With ``theta = m w + sqrt(1 - m^2) v`` and a fresh sample, the population drift of the
 overlap is (THEORY.md section 4; re-derived in ``derivations/general_theorem.py``)
@@ -6,39 +6,723 @@ overlap is (THEORY.md section 4; re-derived in ``derivations/general_theorem.py`
     E[<theta, psi P_w^perp x>] = E[psi(y, z) (u - m z)] = (1 - m^2) sum_i i! mu_i m^(i-1),
     mu_i = E[psi(sigma_*(a) + zeta, b) He_i(a) He_{i-1}(b)] / (i! (i-1)!),
 
-``a, b`` independent standard Gaussians.  When ``psi`` is a polynomial in ``y``,
-``psi = sum_k y^k g_k(z)``, the expectation factorises:
+``a, b`` independent standard Gaussians.  ``psi`` is a polynomial in ``y``,
+``psi = sum_k y^k g_k(z)``, so the expectation factorises:
 
     mu_i = sum_k u_i(E[y^k | z]) u_{i-1}(g_k),
 
-so every ``mu_i`` is a finite sum of products of exact Hermite coefficients
-(``He_k`` basis) -- a polynomial in ``eta``, ``d`` and ``a`` with exact coefficients.
+a finite sum of products of Hermite coefficients (``He_k`` basis): a polynomial in ``eta``,
+``d`` and ``a`` (integer powers).
+
+Exact and numeric
+-----------------
+Every Hermite coefficient comes from :func:`theory.hermite.hermite_expansion`: exact
+(polynomials, closed forms, parity zeros) or numeric with an error bound.  Each monomial
+coefficient of ``mu_i`` is a :class:`Value`: exact when every input is exact, otherwise a
+numeric centre with an absolute error bound propagated through the sums and products
+(``|xy - x'y'| <= |x'| e_y + |y'| e_x + e_x e_y``, plus the rounding of a 40-digit working
+precision and of the final 17-digit float).  A product with an exact zero factor (parity,
+degree) is an exact zero, never a small number.  :class:`Drift` keeps both: ``mu`` (SymPy
+expressions, floats where numeric) and ``error`` (a polynomial bound on ``|mu_i - mu[i]|``
+for ``eta, d > 0``).
+
+A numeric coefficient's error is never taken below a rounding floor relative to the
+function's scale (:func:`_with_floor`): the quadrature's own estimate is not a bound for a
+coefficient that is exactly zero.  A numeric value whose error covers zero has no certified
+sign (:attr:`Value.sign` is ``None``); :mod:`theory.predict` treats such coefficients as zero
+and says so.
+
+To share quadratures, each function of ``z`` is split into ``z^n * core`` and
+``u_j(z^n core) = sum_m c(n, j, m) u_m(core)`` with exact rational ``c`` (``z He_m = He_{m+1}
++ m He_{m-1}``); each core is expanded once (and cached), after simplifications that hold
+almost everywhere (``Heaviside(x)^2 = Heaviside(x)``, ``sign(x)^2 = 1``).  Two named limits keep
+exact forms affordable: a smooth core whose closed form would have more than
+:data:`EXACT_TERMS_LIMIT` terms is integrated numerically, and an exact value larger than
+:data:`EXACT_OPS_LIMIT` operations is carried as a 45-digit number; both are labelled numeric.
+
+Students with jumps
+-------------------
+When the student jumps (``sign``, ``Heaviside``), its derivative is a Dirac delta and so is part
+of ``psi`` (:attr:`theory.rules.Rule.distributional`).  The rules use it linearly, as
+``sigma^k sigma' = (sigma^(k+1) / (k+1))'``, and Stein's identity
+``E[Q'(z) He_j(z)] = E[Q(z) He_{j+1}(z)]`` gives ``u_j(Q') = (j+1) u_{j+1}(Q)``: the limit of the
+drift of smooth students, whatever the smoothing.  ``E[psi^2]`` is infinite there (the square
+of a delta), which :func:`psi_moment` reports as ``oo``.
+
+Integrability
+-------------
+Before a function's Hermite coefficients are computed, ``E[|f| (1 + z^2)^(k/2)]`` is checked
+finite (the admissibility test of :mod:`theory.links` applied to ``sqrt(|f|) (1 + z^2)^w``):
+``E[y^k | z] = sigma_*^k`` needs ``sigma_*`` in ``L^k``.  A drift that needs a coefficient not
+certified finite raises :class:`~theory.errors.RuleError`; a moment of ``psi`` that is not
+certified finite is ``oo`` with the reason in :attr:`Moment.reason`.
 """
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+
+import mpmath
 import sympy as sp
 
-from theory.errors import RuleError
+from theory.errors import LinkError, RuleError, TheoryInputError
 from theory.exponents import conditional_power
-from theory.hermite import exact_coefficients
-from theory.rules import A, Y, Rule
+from theory.hermite import exact_coefficients, hermite_expansion, is_exactly_zero
+from theory.links import EVEN, ODD, Z, parity
+from theory.rules import A, D, ETA, SIGMA_DERIVATIVES, Y, Rule
 
-__all__ = ["M", "drift_coefficients", "drift_polynomial", "psi_moment", "psi_second_moment", "label_moments"]
+__all__ = ["M", "Value", "Drift", "Moment", "drift_expansion", "target_information_exponent", "drift_coefficients",
+           "drift_polynomial", "psi_moment_expansion", "psi_moment", "psi_second_moment", "label_moments",
+           "EXACT_TERMS_LIMIT", "EXACT_OPS_LIMIT", "NUMERIC_FLOOR", "round_up"]
 
 #: The overlap ``m = <w, theta>``.
 M = sp.Symbol("m", real=True)
 
+_DPS = 40                      # working precision of the error propagation (decimal digits)
+_ROUND = mpmath.mpf(10) ** (2 - _DPS)  # relative rounding slack per operation at that precision
+_FLOAT_DIGITS = 17             # digits of the floats put into SymPy expressions
+_FLOAT_SLACK = 1e-16           # their relative rounding, added to the error bound
 
-def _y_parts(psi: sp.Expr) -> dict[int, sp.Expr]:
-    expanded = sp.expand(psi)
-    if not expanded.is_polynomial(Y):
-        raise RuleError(f"psi = {psi} is not a polynomial in y; exact drift needs psi polynomial in y")
-    poly = sp.Poly(expanded, Y)
-    return {int(k[0]): c for k, c in zip(poly.monoms(), poly.coeffs())}
+
+# ---------------------------------------------------------------------------
+# numbers with error bounds
+# ---------------------------------------------------------------------------
+def _mpf(expr: sp.Expr, strict: bool = False):
+    with mpmath.workdps(_DPS + 5):
+        value = sp.N(expr, _DPS + 5, strict=strict) if strict else sp.N(expr, _DPS + 5)
+        return mpmath.mpf(sp.Float(value, _DPS + 5)._to_mpmath(mpmath.mp.prec))
+
+
+class Value:
+    """A real number: exact (a SymPy expression) or numeric (a centre with an absolute error bound).
+
+    ``exact`` is the SymPy value or ``None``; ``mid`` (mpmath, 40 digits) and ``rad`` bound the
+    number: ``|x - mid| <= rad`` (``rad = 0`` for exact values).
+
+    Examples
+    --------
+    >>> x = Value.numeric(0.5, 1e-20) * Value.exact_(sp.Integer(3))
+    >>> float(x.mid), float(x.rad) < 1e-19, x.sign, x.is_exact
+    (1.5, True, 1, False)
+    >>> Value.numeric(1e-30, 1e-29).sign is None
+    True
+    """
+
+    __slots__ = ("exact", "mid", "rad", "_zero", "_sign")
+
+    def __init__(self, exact, mid, rad):
+        self.exact, self.mid, self.rad = exact, mid, rad
+        self._zero = self._sign = None
+
+    @classmethod
+    def exact_(cls, expr) -> "Value":
+        if isinstance(expr, int):
+            expr = sp.Integer(expr)
+        if not isinstance(expr, sp.Expr) or expr.free_symbols:
+            raise TypeError(f"an exact Value needs a SymPy number, got {expr!r}")
+        return cls(expr, _mpf(expr) if expr != 0 else mpmath.mpf(0), mpmath.mpf(0))
+
+    @classmethod
+    def numeric(cls, value, error) -> "Value":
+        with mpmath.workdps(_DPS):
+            return cls(None, mpmath.mpf(value), mpmath.mpf(error))
+
+    @property
+    def is_exact(self) -> bool:
+        return self.exact is not None
+
+    @property
+    def is_exact_zero(self) -> bool:
+        if self._zero is None:
+            self._zero = self.exact is not None and (self.exact == 0 or is_exactly_zero(self.exact))
+        return self._zero
+
+    @property
+    def sign(self) -> int | None:
+        """``+1``, ``-1``, ``0`` (exact zero only) when decided; ``None`` when ``|mid| <= rad``."""
+        if self.exact is not None:
+            if self._sign is None:
+                self._sign = 0 if self.is_exact_zero else (1 if _mpf(self.exact) > 0 else -1)
+            return self._sign
+        if abs(self.mid) > self.rad:
+            return 1 if self.mid > 0 else -1
+        return None
+
+    @property
+    def value(self) -> float:
+        return float(self.mid)
+
+    @property
+    def error(self) -> float:
+        """Absolute error bound of :attr:`value` (the float), rounded up."""
+        if self.exact is not None:
+            return 0.0
+        return float(self.rad) * (1 + 1e-12) + abs(float(self.mid)) * _FLOAT_SLACK
+
+    def _numeric_rad(self):
+        return self.rad if self.exact is None else abs(self.mid) * _ROUND
+
+    def _demoted(self) -> "Value":
+        """An exact value too large to carry (:data:`EXACT_OPS_LIMIT`), as a 45-digit numeric value."""
+        if self.exact is None or sp.count_ops(self.exact) <= EXACT_OPS_LIMIT:
+            return self
+        try:
+            mid = _mpf(self.exact, strict=True)
+        except sp.core.evalf.PrecisionExhausted:
+            return self
+        with mpmath.workdps(_DPS):
+            return Value(None, mid, abs(mid) * mpmath.mpf(10) ** (5 - _DPS) + mpmath.mpf(10) ** (-2 * _DPS))
+
+    def __add__(self, other: "Value") -> "Value":
+        if self.exact is not None and other.exact is not None:
+            return Value(self.exact + other.exact, self.mid + other.mid, mpmath.mpf(0))._demoted()
+        with mpmath.workdps(_DPS):
+            mid = self.mid + other.mid
+            return Value(None, mid, self._numeric_rad() + other._numeric_rad() + abs(mid) * _ROUND)
+
+    def __mul__(self, other: "Value") -> "Value":
+        if self.exact is not None and other.exact is not None:
+            return Value(self.exact * other.exact, self.mid * other.mid, mpmath.mpf(0))._demoted()
+        with mpmath.workdps(_DPS):
+            mid = self.mid * other.mid
+            ra, rb = self._numeric_rad(), other._numeric_rad()
+            rad = abs(self.mid) * rb + abs(other.mid) * ra + ra * rb + abs(mid) * _ROUND
+            return Value(None, mid, rad)
+
+    def scale(self, factor) -> "Value":
+        """``factor * self`` for an exact number ``factor``."""
+        return self * Value.exact_(factor)
+
+    def __repr__(self) -> str:
+        if self.exact is not None:
+            return f"Value({self.exact})"
+        return f"Value({mpmath.nstr(self.mid, 17)} +- {mpmath.nstr(self.rad, 3)})"
+
+    def to_dict(self) -> dict:
+        """JSON-friendly: ``exact`` (string or null), ``value``, ``error`` (0 for exact)."""
+        return {"exact": None if self.exact is None else str(self.exact), "value": self.value,
+                "error": self.error}
+
+
+_ZERO = Value.exact_(sp.Integer(0))
+
+
+def round_up(x: float, digits: int = 3) -> float:
+    """``x >= 0`` rounded up to ``digits`` significant digits (for printing error bounds).
+
+    Examples
+    --------
+    >>> round_up(1.2301e-17), round_up(0.0)
+    (1.24e-17, 0.0)
+    """
+    if x <= 0 or not math.isfinite(x):
+        return x
+    e = math.floor(math.log10(x)) - digits + 1
+    return float(f"{math.ceil(x / 10.0**e * (1 + 1e-12))}e{e}")
+
+
+def _total(values) -> Value:
+    out = _ZERO
+    for v in values:
+        out = out + v
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Hermite coefficients of cores, cached
+# ---------------------------------------------------------------------------
+_CORES: dict = {}
+_CORES_MAX = 512
+
+#: A smooth non-polynomial core whose closed form would expand to more than this many
+#: ``z^n exp(b z - a z^2)`` terms is integrated numerically (labelled numeric): its exact
+#: form would be an unreadable sum of ``erf``/``exp`` values that costs seconds to build.
+EXACT_TERMS_LIMIT = 32
+#: An exact value (or product of exact values) larger than this many SymPy operations is
+#: evaluated to 45 digits and carried as numeric, with a bound of its evaluation error.
+EXACT_OPS_LIMIT = 400
+
+_PIECEWISE = (sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min, sp.Piecewise)
+
+
+def _terms_estimate(expr: sp.Expr) -> int:
+    """An upper estimate of the number of terms of ``expr`` expanded (sines and cosines as two exponentials)."""
+    if expr.is_Add:
+        return sum(_terms_estimate(a) for a in expr.args)
+    if expr.is_Mul:
+        return math.prod(_terms_estimate(a) for a in expr.args)
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp > 0:
+        c, n = _terms_estimate(expr.base), int(expr.exp)
+        return math.comb(c + n - 1, n)
+    if isinstance(expr, (sp.sin, sp.cos, sp.sinh, sp.cosh)):
+        return 2
+    return 1
+
+
+def _numeric_first(core: sp.Expr) -> bool:
+    return (not core.is_polynomial(Z) and not core.has(*_PIECEWISE)
+            and _terms_estimate(core) > EXACT_TERMS_LIMIT)
+
+
+def _almost_everywhere(core: sp.Expr) -> sp.Expr:
+    """A simpler function equal to ``core`` except on a null set (so with the same Hermite coefficients).
+
+    ``Heaviside(x)^n -> Heaviside(x)``, ``sign(x)^(2n) -> 1``, ``sign(x)^(2n+1) -> sign(x)`` and
+    ``Heaviside(x) Max(0, x)^k -> Max(0, x)^k`` (``k >= 1``), for factors of a product; they differ
+    only where ``x = 0``, a null set for the non-constant ``x`` of a link.
+    """
+    if not core.has(sp.Heaviside, sp.sign):
+        return core
+    factors: dict = {}
+    for f in sp.Mul.make_args(core):
+        b, e = f.as_base_exp()
+        factors[b] = factors.get(b, 0) + e
+    out = {}
+    for b, e in factors.items():
+        if isinstance(b, sp.Heaviside) and e.is_Integer and e > 0:
+            e = sp.Integer(1)
+        elif isinstance(b, sp.sign) and e.is_Integer and e > 0:
+            e = sp.Integer(int(e) % 2)
+        out[b] = e
+    for b in list(out):
+        if isinstance(b, sp.Heaviside) and out[b] == 1:
+            relu = sp.Max(0, b.args[0])
+            if relu in out and out[relu].is_positive:
+                out[b] = sp.Integer(0)
+    return sp.Mul(*[b**e for b, e in out.items() if e != 0])
+
+
+def _core_coefficients(core: sp.Expr, kmax: int, force_numeric: bool) -> tuple[Value, ...]:
+    """``u_0 .. u_kmax`` of a function of ``z`` as :class:`Value` (cached across calls)."""
+    core = _almost_everywhere(core)
+    key = (core, force_numeric)
+    hit = _CORES.get(key)
+    if hit is not None and hit[0] >= kmax:
+        return hit[1][:kmax + 1]
+    if len(_CORES) > _CORES_MAX:
+        _CORES.clear()
+    if core.is_number:
+        values = tuple(Value.exact_(core if k == 0 else sp.Integer(0)) for k in range(kmax + 1))
+    elif force_numeric or _numeric_first(core):
+        from theory.hermite import _numeric_u
+
+        par = parity(core)
+        forbidden = 1 if par == EVEN else (0 if par == ODD else None)
+        ks = [k for k in range(kmax + 1) if k % 2 != forbidden]
+        numeric = _numeric_u(core, ks) if ks else {}
+        values = _with_floor(core, [numeric.get(k) for k in range(kmax + 1)])
+    else:
+        try:
+            expansion = hermite_expansion(core, kmax)
+        except TheoryInputError:
+            raise
+        except (NotImplementedError, ArithmeticError, ValueError, TypeError, RecursionError) as exc:
+            # a failure inside the Hermite engine: refuse clearly rather than guess
+            raise RuleError(f"the Hermite coefficients of {core} (needed by the drift) could not be computed: "
+                            f"{type(exc).__name__}: {str(exc).strip()[:120] or 'no detail'}") from None
+        values = _with_floor(core, [None if c.exact is not None else (c.value, c.error)
+                                    for c in expansion.coefficients], expansion.coefficients)
+    _CORES[key] = (kmax, values)
+    return values
+
+
+#: Relative rounding floor of a numeric Hermite coefficient (see :func:`_with_floor`).
+NUMERIC_FLOOR = 1e-24
+
+
+def _with_floor(core, numeric, coefficients=None) -> tuple[Value, ...]:
+    """Numeric coefficients as :class:`Value` with an error that covers the quadrature's rounding floor.
+
+    A coefficient computed by quadrature at 30 digits cannot be known better than about
+    ``10^-30 E[|f He_k|] / k!``, whatever the quadrature's own error estimate says (for a
+    coefficient that is exactly 0 the estimate is far below the value's noise: ``u_3(relu)``
+    comes out as ``-4e-39 +- 2e-64``).  So each error is raised to at least
+    ``NUMERIC_FLOOR * S * sqrt(k!) / k!`` with ``S`` a scale of ``f`` (the largest of
+    ``sqrt(j!) |u_j|`` and of ``|f|`` at a few points), and by the float rounding of the value.
+    """
+    scale = 0.0
+    for j, item in enumerate(numeric):
+        if item is not None:
+            scale = max(scale, abs(item[0]) * math.sqrt(math.factorial(j)))
+        elif coefficients is not None:
+            scale = max(scale, abs(coefficients[j].value) * math.sqrt(math.factorial(j)))
+    if any(item is not None for item in numeric):
+        try:
+            f = sp.lambdify(Z, core, modules=["mpmath"])
+            for t in (-2.0, -1.0, -0.5, 0.5, 1.0, 2.0):
+                value = mpmath.mpmathify(f(mpmath.mpf(t)))
+                scale = max(scale, float(abs(value)))
+        except (ZeroDivisionError, ValueError, TypeError, OverflowError):
+            pass
+    out = []
+    for k, item in enumerate(numeric):
+        if item is None:
+            out.append(Value.exact_(coefficients[k].exact) if coefficients is not None else _ZERO)
+            continue
+        value, error = item
+        floor = NUMERIC_FLOOR * scale * math.sqrt(math.factorial(k)) / math.factorial(k)
+        out.append(Value.numeric(value, max(error, floor) + abs(value) * 2.0**-52))
+    return tuple(out)
+
+
+_L1: dict = {}
+
+
+def _l1_reason(expr: sp.Expr, kmax: int) -> str | None:
+    """``None`` when ``E[|f(z)| (1 + z^2)^(kmax/2 + 1/2)]`` is certified finite under N(0, 1)
+    (so ``u_0 .. u_kmax`` of ``f`` are finite), else the reason.
+
+    Decided by the admissibility test of :mod:`theory.links` (square-integrability) applied to
+    ``sqrt(|f|) (1 + z^2)^w`` with ``4 w >= kmax + 1``.
+    """
+    if expr.is_number or expr.is_polynomial(Z):
+        return None
+    w = -(-(kmax + 1) // 4) if kmax > 0 else 0
+    probe = sp.sqrt(sp.Abs(expr)) * (1 + Z**2) ** w
+    if probe not in _L1:
+        from theory.links import _check_admissible
+
+        try:
+            _check_admissible(probe, str(expr))
+            _L1[probe] = None
+        except LinkError as exc:
+            _L1[probe] = str(exc)
+    return _L1[probe]
+
+
+#: Up to this power, ``z^n`` times a non-polynomial core is handled by :func:`_shift` (sharing the
+#: core's expansion); beyond it ``z^n core`` is expanded as one function.
+_SHIFT_MAX = 4
+
+
+@lru_cache(maxsize=4096)
+def _shift(n: int, j: int) -> tuple[tuple[int, Fraction], ...]:
+    """``u_j(z^n f) = sum_m c_m u_m(f)``: the pairs ``(m, c_m)`` (exact rationals).
+
+    ``z^n He_j = sum_m b_m He_m`` (from ``z He_m = He_{m+1} + m He_{m-1}``) and
+    ``u_j(z^n f) = E[z^n He_j f] / j! = sum_m b_m m! u_m(f) / j!``.
+    """
+    vec = {j: 1}
+    for _ in range(n):
+        nxt: dict = {}
+        for m, b in vec.items():
+            nxt[m + 1] = nxt.get(m + 1, 0) + b
+            if m:
+                nxt[m - 1] = nxt.get(m - 1, 0) + m * b
+        vec = nxt
+    return tuple((m, Fraction(b * math.factorial(m), math.factorial(j))) for m, b in sorted(vec.items()) if b)
+
+
+# ---------------------------------------------------------------------------
+# psi as a list of terms
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Term:
+    """``coeff * y^ky * eta^e d^f a^g * z^nz * prod sigma_n^kappa_n * prod atom^power``."""
+
+    coeff: sp.Expr
+    ky: int
+    mono: tuple[int, int, int]
+    nz: int
+    kappa: tuple[int, ...]
+    atoms: tuple
+
+    def key(self):
+        return (self.ky, self.mono, self.nz, self.kappa, self.atoms)
+
+
+_NS = len(SIGMA_DERIVATIVES)
+_SIGMA_INDEX = {s: n for n, s in enumerate(SIGMA_DERIVATIVES)}
+
+
+def _split(expr: sp.Expr) -> list[_Term]:
+    """Split an expanded ``psi`` into :class:`_Term` s (raises :class:`RuleError` on anything else)."""
+    out: dict = {}
+    for term in sp.Add.make_args(sp.expand(expr)):
+        if term == 0:
+            continue
+        coeff, ky, mono, nz = sp.Integer(1), 0, [0, 0, 0], 0
+        kappa = [0] * _NS
+        atoms: dict = {}
+        for factor in sp.Mul.make_args(term):
+            if factor.is_number:
+                coeff *= factor
+                continue
+            base, ex = factor.as_base_exp()
+            if base in (Y, ETA, D, A) or base in _SIGMA_INDEX:
+                if not ex.is_Integer or (int(ex) < 0 and base not in (ETA, D)):
+                    raise RuleError(f"psi term {term} is not polynomial in {base}")
+                n = int(ex)
+                if base == Y:
+                    ky += n
+                elif base in _SIGMA_INDEX:
+                    kappa[_SIGMA_INDEX[base]] += n
+                else:
+                    mono[(ETA, D, A).index(base)] += n
+            elif base == Z and ex.is_Integer and ex > 0:
+                nz += int(ex)
+            elif factor.free_symbols <= {Z}:
+                atoms[base] = atoms.get(base, sp.Integer(0)) + ex
+            else:
+                raise RuleError(f"psi term {term}: the factor {factor} is not supported (psi must be a polynomial "
+                                f"in y, eta, d, a with coefficients that are functions of z)")
+        t = _Term(sp.Integer(1), ky, tuple(mono), nz, tuple(kappa),
+                  tuple(sorted(((b, e) for b, e in atoms.items() if e != 0), key=lambda p: sp.default_sort_key(p[0]))))
+        k = t.key()
+        out[k] = out.get(k, sp.Integer(0)) + coeff
+    return [_Term(c, *k) for k, c in out.items() if c != 0]
+
+
+def _multiply(left: list[_Term], right: list[_Term]) -> list[_Term]:
+    out: dict = {}
+    for s in left:
+        for t in right:
+            atoms = dict(s.atoms)
+            for b, e in t.atoms:
+                atoms[b] = atoms.get(b, sp.Integer(0)) + e
+            key = (s.ky + t.ky, tuple(a + b for a, b in zip(s.mono, t.mono)), s.nz + t.nz,
+                   tuple(a + b for a, b in zip(s.kappa, t.kappa)),
+                   tuple(sorted(((b, e) for b, e in atoms.items() if e != 0), key=lambda p: sp.default_sort_key(p[0]))))
+            out[key] = out.get(key, sp.Integer(0)) + s.coeff * t.coeff
+    return [_Term(sp.expand(c), *k) for k, c in out.items() if sp.expand(c) != 0]
+
+
+def _atoms_expr(atoms) -> sp.Expr:
+    return sp.Mul(*[b**e for b, e in atoms])
+
+
+# ---------------------------------------------------------------------------
+# the two sides of mu_i
+# ---------------------------------------------------------------------------
+class _Context:
+    """Per-call bookkeeping: the rule, the precision mode, and caches of both sides."""
+
+    def __init__(self, rule: Rule, force_numeric: bool):
+        self.rule, self.force = rule, force_numeric
+        self.target_powers: dict = {}
+        self.student: dict = {}
+        self.notes: set = set()
+
+    def core(self, expr, kmax):
+        return _core_coefficients(expr, kmax, self.force)
+
+    # target side ---------------------------------------------------------
+    def target_power(self, n: int, kmax: int) -> tuple[Value, ...]:
+        """``u_0..u_kmax`` of ``sigma_*^n``."""
+        hit = self.target_powers.get(n)
+        if hit is not None and len(hit) > kmax:
+            return hit
+        expr = self.rule.target.expr ** n
+        if n >= 2:
+            why = _l1_reason(expr, kmax)
+            if why is not None:
+                raise RuleError(f"the drift of the {self.rule.name} rule needs the Hermite coefficients of "
+                                f"E[y^{n}|z] ~ sigma_*(z)^{n} up to order {kmax}, which are not certified finite "
+                                f"(target {self.rule.target.name!r}; integrability test: {why})")
+        values = self.core(expr, max(kmax, IE_SEARCH) if n == 1 else kmax)
+        self.target_powers[n] = values
+        return values
+
+    def label(self, k: int, kmax: int) -> list[Value]:
+        """``u_0..u_kmax`` of ``E[y^k | z] = sum_l C(k, l) s^l (l-1)!! sigma_*^(k-l)`` (``l`` even)."""
+        s = self.rule.target.noise
+        out = [_ZERO] * (kmax + 1)
+        for l in range(0, k + 1, 2):
+            if l and s == 0:
+                break
+            c = sp.binomial(k, l) * s**l * (sp.factorial2(l - 1) if l else 1)
+            u = self.target_power(k - l, kmax)
+            out = [o + u[j].scale(c) if not u[j].is_exact_zero else o for j, o in enumerate(out)]
+        return out
+
+    # student side --------------------------------------------------------
+    def function_of(self, t: _Term) -> sp.Expr:
+        derivs = self.rule.student_derivatives
+        return _atoms_expr(t.atoms) * sp.Mul(*[derivs[n] ** k for n, k in enumerate(t.kappa) if k])
+
+    def student_side(self, t: _Term, kmax: int) -> list[Value]:
+        """``u_0..u_kmax`` of the ``z``-function of the term (Stein's identity across a jump)."""
+        key = (t.nz, t.kappa, t.atoms)
+        hit = self.student.get(key)
+        if hit is not None and len(hit) > kmax:
+            return hit
+        p = self.rule.classical_order
+        beyond = [n for n, k in enumerate(t.kappa) if k and n > p]
+        if beyond:
+            if p == 0 and beyond == [1] and t.kappa[1] == 1 and t.nz == 0 and not t.atoms:
+                k0 = t.kappa[0]
+                q = self.rule.student_derivatives[0] ** (k0 + 1)
+                why = _l1_reason(q, kmax + 1)
+                if why is not None:
+                    raise RuleError(f"the drift needs the Hermite coefficients of sigma(z)^{k0 + 1}, which are not "
+                                    f"certified finite (student {self.rule.student.name!r}; integrability test: {why})")
+                u = self.core(q, kmax + 1)
+                values = [u[j + 1].scale(sp.Rational(j + 1, k0 + 1)) for j in range(kmax + 1)]
+                self.notes.add(f"student {self.rule.student.name!r} jumps: its derivative is a Dirac delta, and "
+                               f"E[sigma^k sigma' He_j] = E[sigma^(k+1) He_(j+1)] / (k+1) (Stein's identity: the "
+                               f"limit of smooth students)")
+            else:
+                raise RuleError(f"the drift of the {self.rule.name} rule with student {self.rule.student.name!r} "
+                                f"needs sigma^({max(beyond)}) beyond a Dirac delta (term {t.coeff}*"
+                                f"{sp.Mul(*[SIGMA_DERIVATIVES[n]**k for n, k in enumerate(t.kappa) if k])}), "
+                                f"which is not defined even as a limit of smooth students")
+        else:
+            core = self.function_of(t)
+            why = _l1_reason(Z**t.nz * core, kmax)
+            if why is not None:
+                raise RuleError(f"the drift of the {self.rule.name} rule needs the Hermite coefficients of "
+                                f"{Z**t.nz * core} up to order {kmax}, which are not certified finite "
+                                f"(integrability test: {why})")
+            nz = t.nz
+            if nz > _SHIFT_MAX and not core.is_polynomial(Z):
+                core, nz = Z**nz * core, 0  # one function rather than a core expanded to order kmax + nz
+            u = self.core(core, kmax + nz)
+            values = []
+            for j in range(kmax + 1):
+                parts = [u[m].scale(sp.Rational(c.numerator, c.denominator)) for m, c in _shift(nz, j)
+                         if not u[m].is_exact_zero]
+                values.append(_total(parts))
+        self.student[key] = values
+        return values
+
+
+def _as_expr(terms: dict, symbolic_a: bool) -> tuple[sp.Expr, sp.Expr]:
+    """``(expression, error bound)`` of ``{(e, f, g): Value}``; exact parts stay exact."""
+    exact, numeric, error = [], [], []
+    for (e, f, g), v in terms.items():
+        mono = ETA**e * D**f * A**g
+        if v.is_exact:
+            exact.append(v.exact * mono)
+        else:
+            numeric.append(sp.Float(mpmath.nstr(v.mid, _FLOAT_DIGITS), _FLOAT_DIGITS) * mono)
+            error.append(sp.Float(round_up(v.error), 3) * ETA**e * D**f * (sp.Abs(A) ** g if g else 1))
+    expr = sp.factor_terms(sp.expand(sp.Add(*exact)))
+    if numeric:
+        expr = expr + sp.Add(*numeric)
+    return expr, sp.Add(*error)
+
+
+#: How far :func:`target_information_exponent` looks (the target's own expansion, shared with the drift).
+IE_SEARCH = 10
+
+
+def target_information_exponent(rule: Rule) -> int | None:
+    """The information exponent of the rule's target from the coefficients the drift uses.
+
+    The first ``k >= 1`` whose ``u_k`` is certified non-zero, all earlier ones being exact
+    zeros; ``None`` when an earlier coefficient has no certified sign or nothing is found up
+    to :data:`IE_SEARCH` (polynomial targets: searched to their degree, exactly).
+
+    Examples
+    --------
+    >>> from theory.rules import make_rule
+    >>> target_information_exponent(make_rule("online", "He3", "He3")), target_information_exponent(make_rule("online", "tanh", "tanh"))
+    (3, 1)
+    """
+    expr = rule.target.expr
+    if Z not in expr.free_symbols:
+        return None
+    kmax = IE_SEARCH
+    if expr.is_polynomial(Z):
+        kmax = max(kmax, int(sp.Poly(expr, Z).degree()))
+    for k, v in enumerate(_core_coefficients(expr, kmax, False)):
+        if k == 0:
+            continue
+        if v.sign is None:
+            return None
+        if v.sign != 0:
+            return k
+    return None
+
+
+# ---------------------------------------------------------------------------
+# drift
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Drift:
+    """``mu_1 .. mu_imax`` of a rule, exact where the inputs are, else numeric with error bounds.
+
+    Attributes
+    ----------
+    mu : dict of int to sympy.Expr
+        ``mu_i`` as polynomials in ``eta``, ``d`` (and ``a``); numeric coefficients are floats.
+    error : dict of int to sympy.Expr
+        A bound on ``|mu_i - mu[i]|`` valid for ``eta, d > 0`` (``0`` where ``mu_i`` is exact).
+    terms : dict of int to dict
+        ``{(e, f, g): Value}``: the coefficient of ``eta^e d^f a^g`` in ``mu_i`` (exact zeros omitted).
+    notes : tuple of str
+        How the coefficients were obtained when it is not plain (Stein's identity, ...).
+    """
+
+    mu: dict
+    error: dict
+    terms: dict
+    notes: tuple = field(default=())
+
+    @property
+    def is_exact(self) -> bool:
+        return all(v.is_exact for t in self.terms.values() for v in t.values())
+
+    def undecided(self) -> list[tuple[int, tuple, Value]]:
+        """Monomial coefficients whose sign is not certified (``|value| <= error``)."""
+        return [(i, mono, v) for i, t in self.terms.items() for mono, v in t.items() if v.sign is None]
+
+
+def drift_expansion(rule: Rule, imax: int = 8, *, symbolic_a: bool = False, force_numeric: bool = False) -> Drift:
+    """``mu_1 .. mu_imax`` with their error bounds (see the module docstring).
+
+    Parameters
+    ----------
+    rule : Rule
+    imax : int
+        Highest index, ``1 <= imax <= 60``.
+    symbolic_a : bool
+        Keep the second layer ``a`` as a symbol.
+    force_numeric : bool
+        Compute every Hermite coefficient by quadrature, also where an exact form exists (to
+        check the numeric path against the exact one).
+
+    Examples
+    --------
+    >>> from theory.rules import make_rule
+    >>> dr = drift_expansion(make_rule("online", "tanh", "tanh"), 3)
+    >>> dr.mu[2], dr.error[2]
+    (0, 0)
+    >>> round(float(dr.mu[1]), 12), float(dr.error[1]) < 1e-15   # mu_1 = u_1(tanh)^2
+    (0.366879164362, True)
+    """
+    if isinstance(imax, bool) or not isinstance(imax, int) or not 1 <= imax <= 60:
+        raise RuleError(f"imax must be an integer in [1, 60], got {imax!r}")
+    psi = rule.psi_generic if rule.psi_generic is not None else rule.psi
+    if not symbolic_a:
+        psi = psi.xreplace({A: rule.a})
+    ctx = _Context(rule, force_numeric)
+    mu: dict = {i: {} for i in range(1, imax + 1)}
+    with mpmath.workdps(_DPS):
+        for t in _split(psi):
+            if t.ky == 0:
+                continue  # label-free: no drift
+            label = ctx.label(t.ky, imax)
+            student = ctx.student_side(t, imax - 1)
+            coeff = Value.exact_(t.coeff)
+            for i in range(1, imax + 1):
+                if label[i].is_exact_zero or student[i - 1].is_exact_zero:
+                    continue
+                mu[i][t.mono] = mu[i].get(t.mono, _ZERO) + coeff * label[i] * student[i - 1]
+    terms = {i: {m: v for m, v in t.items() if not v.is_exact_zero} for i, t in mu.items()}
+    exprs, errors = {}, {}
+    for i, t in terms.items():
+        exprs[i], errors[i] = _as_expr(t, symbolic_a)
+    return Drift(exprs, errors, terms, tuple(sorted(ctx.notes)))
 
 
 def drift_coefficients(rule: Rule, imax: int = 8, *, symbolic_a: bool = False) -> dict[int, sp.Expr]:
-    """Exact ``mu_1 .. mu_imax`` as expressions in ``eta``, ``d`` (and ``a`` if ``symbolic_a``).
+    """``mu_1 .. mu_imax`` as expressions in ``eta``, ``d`` (and ``a`` if ``symbolic_a``).
+
+    Exact when every Hermite coefficient involved is; otherwise the numeric coefficients are
+    floats, and :func:`drift_expansion` gives their error bounds.
 
     Examples
     --------
@@ -48,21 +732,10 @@ def drift_coefficients(rule: Rule, imax: int = 8, *, symbolic_a: bool = False) -
     (324*eta, 3)
     >>> drift_coefficients(make_rule("online", "He3", "He3"), 3)
     {1: 0, 2: 0, 3: 3}
+    >>> drift_coefficients(make_rule("online", "sign", "sign"), 3)   # Stein: mu_i = i u_i(sign)^2
+    {1: 2/pi, 2: 0, 3: 1/(6*pi)}
     """
-    if isinstance(imax, bool) or not isinstance(imax, int) or not 1 <= imax <= 60:
-        raise RuleError(f"imax must be an integer in [1, 60], got {imax!r}")
-    psi = rule.psi if symbolic_a else rule.psi_at()
-    parts = _y_parts(psi)
-    mu = {i: sp.Integer(0) for i in range(1, imax + 1)}
-    for k, g in parts.items():
-        if k == 0:
-            continue  # label-free: no drift
-        u_label = exact_coefficients(conditional_power(rule.target, k), imax)
-        u_g = exact_coefficients(g, imax - 1)
-        for i in range(1, imax + 1):
-            if u_label[i] != 0 and u_g[i - 1] != 0:
-                mu[i] += u_label[i] * u_g[i - 1]
-    return {i: sp.factor_terms(sp.expand(v)) for i, v in mu.items()}
+    return drift_expansion(rule, imax, symbolic_a=symbolic_a).mu
 
 
 def drift_polynomial(rule: Rule, imax: int = 8, *, symbolic_a: bool = False) -> sp.Expr:
@@ -77,10 +750,91 @@ def label_moments(rule: Rule, nmax: int) -> list[sp.Expr]:
             for n in range(nmax + 1)]
 
 
-def psi_moment(rule: Rule, power: int, *, symbolic_a: bool = False) -> sp.Expr:
-    """Exact ``E[psi_full(y, z)^power]`` at overlap ``m = 0`` (``y`` independent of ``z``).
+# ---------------------------------------------------------------------------
+# moments of psi
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Moment:
+    """``E[psi_full^power]`` at ``m = 0``: exact, numeric with an error bound, or not finite.
 
-    ``psi^p = sum_k y^k G_k(z)`` gives ``E[psi^p] = sum_k E[y^k] E[G_k(z)]``, both exact.
+    ``expr`` is ``oo`` when the moment is infinite or could not be certified finite, with the
+    reason in ``reason``; ``error`` bounds ``|E[psi^p] - expr|`` for ``eta, d > 0``.
+    """
+
+    power: int
+    expr: sp.Expr
+    error: sp.Expr
+    terms: dict
+    finite: bool
+    reason: str = ""
+
+    @property
+    def is_exact(self) -> bool:
+        return self.finite and all(v.is_exact for v in self.terms.values())
+
+
+def psi_moment_expansion(rule: Rule, power: int, *, symbolic_a: bool = False,
+                         force_numeric: bool = False) -> Moment:
+    """``E[psi_full(y, z)^power]`` at overlap ``m = 0`` (``y`` independent of ``z``), with its error bound.
+
+    ``psi^p = sum y^k a^g eta^e d^f z^n core(z)`` gives ``E[psi^p] = sum E[y^k] E[z^n core]``.
+
+    Examples
+    --------
+    >>> from theory.rules import make_rule
+    >>> m = psi_moment_expansion(make_rule("online", "He3", "sign"), 2)
+    >>> m.finite, m.expr
+    (False, oo)
+    """
+    if isinstance(power, bool) or not isinstance(power, int) or not 1 <= power <= 8:
+        raise RuleError(f"power must be an integer in [1, 8], got {power!r}")
+    psi = rule.psi_full_generic if rule.psi_full_generic is not None else rule.psi_full
+    if not symbolic_a:
+        psi = psi.xreplace({A: rule.a})
+    base = _split(psi)
+
+    def infinite(reason):
+        return Moment(power, sp.oo, sp.Integer(0), {}, False, reason)
+
+    if power >= 2 and rule.distributional:
+        return infinite(f"E[psi^{power}] is infinite: " + rule.singularity_note())
+    ctx = _Context(rule, force_numeric)
+    kmax_y = max((t.ky for t in base), default=0) * power
+    if kmax_y > 2:
+        why = _l1_reason(rule.target.expr ** kmax_y, 0)
+        if why is not None:
+            return infinite(f"E[psi^{power}] is infinite or not certified finite: it needs E[y^{kmax_y}] "
+                            f"(target {rule.target.name!r}; integrability test: {why})")
+    if not rule.distributional:
+        for t in base:
+            f = Z**t.nz * ctx.function_of(t)
+            why = _l1_reason(f**power, 0)
+            if why is not None:
+                return infinite(f"E[psi^{power}] is infinite or not certified finite: it needs E[|{f}|^{power}] "
+                                f"(integrability test: {why})")
+    terms = base
+    for _ in range(power - 1):
+        terms = _multiply(terms, base)
+    total: dict = {}
+    with mpmath.workdps(_DPS):
+        for t in terms:
+            ey = ctx.label(t.ky, 0)[0]
+            if ey.is_exact_zero:
+                continue
+            ez = ctx.student_side(t, 0)[0]
+            if ez.is_exact_zero:
+                continue
+            total[t.mono] = total.get(t.mono, _ZERO) + Value.exact_(t.coeff) * ey * ez
+    total = {m: v for m, v in total.items() if not v.is_exact_zero}
+    expr, error = _as_expr(total, symbolic_a)
+    return Moment(power, expr, error, total, True, "")
+
+
+def psi_moment(rule: Rule, power: int, *, symbolic_a: bool = False) -> sp.Expr:
+    """``E[psi_full(y, z)^power]`` at overlap ``m = 0`` (``y`` independent of ``z``).
+
+    Exact when the inputs are; numeric coefficients are floats (bounds in
+    :func:`psi_moment_expansion`); ``oo`` when the moment is infinite (or not certified finite).
 
     Examples
     --------
@@ -88,20 +842,16 @@ def psi_moment(rule: Rule, power: int, *, symbolic_a: bool = False) -> sp.Expr:
     >>> psi_moment(make_rule("online", "h3", "h3"), 4)  # E[y^4] E[s'^4] = (3348/36) * (81*60/36)
     12555
     """
-    if isinstance(power, bool) or not isinstance(power, int) or power < 1:
-        raise RuleError(f"power must be a positive integer, got {power!r}")
-    psi = rule.psi_full if symbolic_a else rule.psi_full.subs(A, rule.a)
-    parts = _y_parts(sp.expand(psi**power))
-    moments = label_moments(rule, max(parts))
-    total = sum((moments[k] * exact_coefficients(g, 0)[0] for k, g in parts.items()), sp.Integer(0))
-    return sp.factor_terms(sp.expand(total))
+    return psi_moment_expansion(rule, power, symbolic_a=symbolic_a).expr
 
 
 def psi_second_moment(rule: Rule, *, symbolic_a: bool = False) -> sp.Expr:
-    """Exact ``E[psi_full(y, z)^2]`` at overlap ``m = 0`` (``y`` independent of ``z``).
+    """``E[psi_full(y, z)^2]`` at overlap ``m = 0`` (``y`` independent of ``z``).
 
     This is the normalisation cost that the step size has to balance (THEORY.md section 7).
-    It keeps the label-free part of ``psi``, which adds noise although no drift.
+    It keeps the label-free part of ``psi``, which adds noise although no drift.  ``oo`` when
+    ``psi`` contains a Dirac delta (a student with a jump) or a moment it needs diverges
+    (e.g. ``E[y^4]`` for alternating SGD with target ``exp(z**2/5)``).
 
     Examples
     --------

@@ -1053,7 +1053,10 @@ def psi_latex(rule) -> str:
     if rule.keep_a and rule.a_next != A:
         rows.append((None, r"{\small the second layer keeps $\tilde a$ (it is not reset):}"))
         rows.append((r"a_{t+1}", _sum_lines(rule.a_next, printer=printer)))
-    return _rule_intro(rule, printer) + "\n" + align_block(rows) + "\n"
+    note = ""
+    if rule.distributional:
+        note = r"\noindent Note: " + escape_text(rule.singularity_note()) + ".\n"
+    return _rule_intro(rule, printer) + "\n" + align_block(rows) + "\n" + note
 
 
 def _mu_definition(printer) -> str:
@@ -1088,15 +1091,16 @@ def mu_latex(rule, imax: int = 8, *, symbolic_a: bool = False) -> str:
     >>> r"\mu_{2}(\eta) &= 324 \eta" in text, r"\mu_{3}(\eta) &= 3" in text
     (True, True)
     """
-    from theory.drift import drift_coefficients
+    from theory.drift import drift_expansion
 
     printer = TheoryLatexPrinter()
-    mu = drift_coefficients(rule, imax, symbolic_a=symbolic_a)
-    rows = [(printer._print(Mu(i)), _sum_lines(v, gens=(ETA, D, A), printer=printer))
-            for i, v in mu.items() if v != 0]
+    drift = drift_expansion(rule, imax, symbolic_a=symbolic_a)
+    mu = drift.mu
+    rows = [(printer._print(Mu(i)), _mu_lines(printer, drift, i)) for i, v in mu.items() if v != 0]
     zero = [i for i, v in mu.items() if v == 0]
     i = sp.Symbol("i", integer=True, positive=True)
     inner = sp.expand(sum(sp.factorial(j) * v * M ** (j - 1) for j, v in mu.items()))
+    inner = inner.xreplace({f: sp.Float(f, 10) for f in inner.atoms(sp.Float)})
     drift_lhs = r"\mathbb{E}\bigl[\langle \theta, \psi_\eta P_w^\perp x\rangle\bigr]"
     drift_general = rf"(1 - m^2) \sum_{{i}} {printer._print(sp.factorial(i))}\, {printer._print(Mu(i))}\, m^{{i-1}}"
     drift_lines = _break_lines(printer, _grouped_terms(inner, (M,)), LINE_WIDTH)
@@ -1107,11 +1111,36 @@ def mu_latex(rule, imax: int = 8, *, symbolic_a: bool = False) -> str:
            align_block(rows) if rows else r"\noindent All $\mu_i$ vanish up to $i = " + str(imax) + "$."]
     if zero:
         out.append(rf"\noindent $\mu_i = 0$ for $i \in \{{{', '.join(map(str, zero))}\}}$"
+                   + (" exactly" if not drift.is_exact else "")
                    + (r" (second layer $a$ kept symbolic)." if symbolic_a else "."))
+    numeric = [j for j, err in drift.error.items() if err != 0]
+    if numeric:
+        bounds = ", ".join(rf"$|\Delta\mu_{{{j}}}| \le {printer._print(drift.error[j])}$" for j in numeric)
+        out.append(r"\noindent $\dagger$: numeric coefficient (quadrature of Hermite coefficients), shown to 10 "
+                   r"digits; the error bounds, valid for $\eta, d > 0$, are " + bounds + ".")
+    for note in drift.notes:
+        out.append(r"\noindent Note: " + escape_text(note) + ".")
     out.append(r"\noindent Population drift of the overlap $m = \langle w, \theta\rangle$ "
-               rf"(terms up to $i = {imax}$):")
+               rf"(terms up to $i = {imax}$" + ("; numeric coefficients rounded to 10 digits" if numeric else "")
+               + "):")
     out.append(align_block([(drift_lhs, drift_general), ("", drift_lines)]))
     return "\n".join(out) + "\n"
+
+
+def _mu_lines(printer, drift, i) -> list[str]:
+    r"""The lines of ``mu_i``: exact monomials as they are, numeric coefficients marked ``\dagger``."""
+    terms = drift.terms[i]
+    if all(v.is_exact for v in terms.values()):
+        return _sum_lines(drift.mu[i], gens=(ETA, D, A), printer=printer)
+    out = []
+    for (e, f, g), v in sorted(terms.items()):
+        mono = ETA**e * D**f * A**g
+        if v.is_exact:
+            out.append(v.exact * mono)
+        else:
+            value = _Approx(sp.Float(v.value, 17))
+            out.append(value if mono == 1 else _CoefTimes(value, mono))
+    return _break_lines(printer, out, LINE_WIDTH)
 
 
 def _regime_text(piece) -> str:
@@ -1198,6 +1227,12 @@ def theorem_latex(prediction) -> str:
                    + _cases(_cases_rows(printer, prediction.refined_pieces, in_eta=False)) + r" \]")
     if prediction.sign_notes:
         out.append(r"\noindent Sign notes: " + "; ".join(escape_text(n) for n in prediction.sign_notes) + ".")
+    if getattr(prediction, "numeric", False):
+        out.append(r"\noindent Some drift coefficients are numeric (quadrature, with error bounds); the curve "
+                   r"depends only on which coefficients vanish, their certified signs and their powers of "
+                   r"$\eta$ and $d$, so it is exact.")
+    for note in getattr(prediction, "assumptions", ()):
+        out.append(r"\noindent Assumption: " + escape_text(note) + ".")
     return "\n".join(out) + "\n"
 
 
