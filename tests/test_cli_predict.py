@@ -10,7 +10,8 @@ def test_predict_json_schema(cli):
     for key in ("rule", "loss", "psi", "mu", "pieces", "thresholds", "small_lr_exponent", "large_lr_exponent"):
         assert key in o
     assert o["mu"]["3"] == "3" and o["mu"]["2"] == "324*eta"
-    assert o["pieces"][0] == {"alpha_min": "0", "alpha_max": "1/2", "index": 2, "regime": "generative regime",
+    assert o["pieces"][0] == {"alpha_min": "0", "alpha_max": "1/2", "left_open": False, "index": 2,
+                              "regime": "generative regime",
                               "slope": "2", "intercept": "1"}
     assert o["thresholds"] == [{"alpha": "1/2", "from_index": 3, "to_index": 2, "at_boundary": False}]
 

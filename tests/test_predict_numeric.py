@@ -154,3 +154,23 @@ def test_text_labels_numeric_values():
     text = predict(make_rule("alternating", "tanh", "tanh")).table()
     assert "mu_1 = 0.36687916" in text and "[numeric; |error| <= " in text
     assert "E[psi^2] at m = 0: " in text and text.count("numeric;") >= 3
+
+
+def test_the_edge_of_the_valid_range_is_evaluated_where_the_terms_tie():
+    """Squared-loss alternating SGD on h3: mu_2 = 9 eta (1 - 111 eta) (unit-variance He_3).
+
+    For alpha > 0 the eta term dominates mu_2 (positive), so index 2 wins on (0, 1/2]; at the
+    edge eta = d^0 = 1 both terms scale as d^0 and sum to 9 (1 - 111) < 0, so index 2 cannot win
+    there and index 3 (mu_3 > 0, exponent 2) does.  The curve must say both, and the note must
+    give the scale c < 1/111 at which index 2 still wins with eta = c.
+    """
+    p = predict(make_rule("alternating", "h3", "h3", loss="squared"))
+    assert p.exponent(0) == 2 and p.exponent(sp.Rational(1, 4)) == sp.Rational(3, 2)
+    assert p.large_lr_exponent == 2 and p.large_lr_limit_exponent == 1
+    edge = [t for t in p.thresholds if t.at_boundary]
+    assert [(t.alpha, t.from_index, t.to_index) for t in edge] == [(0, 2, 3)]
+    assert any("c < 1/111" in n for n in p.sign_notes)
+    # the correlation loss has no such edge effect: mu_2 = 18 eta is positive at eta = 1
+    q = predict(make_rule("alternating", "h3", "h3"))
+    assert q.large_lr_exponent == q.large_lr_limit_exponent == 1
+    assert not any(t.at_boundary for t in q.thresholds)

@@ -91,17 +91,26 @@ class Piece:
     regime: str
     slope: sp.Expr
     intercept: sp.Expr
+    #: ``alpha_min`` itself excluded (the edge of the valid range is then a piece of its own)
+    left_open: bool = False
+
+    def contains(self, alpha) -> bool:
+        above = alpha > self.alpha_min if self.left_open else alpha >= self.alpha_min
+        return above and (self.alpha_max is None or alpha <= self.alpha_max)
 
     def to_dict(self) -> dict:
         """JSON-friendly; an unbounded end (``-oo`` or ``+oo``) is ``null``."""
         return {"alpha_min": _edge(self.alpha_min), "alpha_max": _edge(self.alpha_max),
-                "index": self.index, "regime": self.regime, "slope": str(self.slope),
-                "intercept": str(self.intercept)}
+                "left_open": self.left_open, "index": self.index, "regime": self.regime,
+                "slope": str(self.slope), "intercept": str(self.intercept)}
 
     def describe(self) -> str:
         hi = "oo" if self.alpha_max is None else str(self.alpha_max)
-        return (f"{self.alpha_min} <= alpha <= {hi}: e(alpha) = {_linear(self.slope, self.intercept)}"
-                f"  (index {self.index}, {self.regime})")
+        if self.alpha_max is not None and self.alpha_max == self.alpha_min:
+            where = f"alpha = {self.alpha_min} exactly"
+        else:
+            where = f"{self.alpha_min} {'<' if self.left_open else '<='} alpha <= {hi}"
+        return f"{where}: e(alpha) = {_linear(self.slope, self.intercept)}  (index {self.index}, {self.regime})"
 
 
 @dataclass(frozen=True)
@@ -192,9 +201,27 @@ class Prediction:
 
     @property
     def large_lr_exponent(self):
+        """``e(alpha)`` at the largest valid learning rate ``eta = d^-alpha_min`` (exactly there)."""
         if not self.pieces:
             return None
         first = self.pieces[0]
+        if self.alpha_min == -sp.oo:
+            return first.intercept if first.slope == 0 else None
+        if not first.contains(self.alpha_min):
+            return None
+        return first.slope * self.alpha_min + first.intercept
+
+    @property
+    def large_lr_limit_exponent(self):
+        """The limit of ``e(alpha)`` as ``alpha`` decreases to ``alpha_min`` (``eta`` just below the edge).
+
+        Differs from :attr:`large_lr_exponent` only when the edge ``eta = d^-alpha_min`` itself
+        makes a coefficient change sign (all terms of ``mu_i`` tie there): see :attr:`edge_notes`.
+        """
+        inner = [p for p in self.pieces if not (p.alpha_max is not None and p.alpha_max == p.alpha_min)]
+        if not inner:
+            return None
+        first = inner[0]
         if self.alpha_min == -sp.oo:
             return first.intercept if first.slope == 0 else None
         return first.slope * self.alpha_min + first.intercept
@@ -222,6 +249,8 @@ class Prediction:
             "refined_pieces": [p.to_dict() for p in self.refined_pieces],
             "small_lr_exponent": None if self.small_lr_exponent is None else str(self.small_lr_exponent),
             "large_lr_exponent": None if self.large_lr_exponent is None else str(self.large_lr_exponent),
+            "large_lr_limit_exponent": (None if self.large_lr_limit_exponent is None
+                                        else str(self.large_lr_limit_exponent)),
             "information_exponent": self.information_exponent,
             "smallest_index": self.smallest_index,
             "sign_notes": list(self.sign_notes),
@@ -280,7 +309,10 @@ class Prediction:
                 lines.append(f"  alpha = {t.alpha}  (eta = d^-{t.alpha}): index {t.from_index} -> {t.to_index}{extra}")
         elif self.pieces:
             lines.append("no threshold: the same index wins for every learning rate")
-        lines.append(f"small-eta exponent: {self.small_lr_exponent}    large-eta exponent: {self.large_lr_exponent}")
+        large = f"large-eta exponent: {self.large_lr_exponent}"
+        if self.large_lr_limit_exponent != self.large_lr_exponent:
+            large += f" at the edge eta = d^-{self.alpha_min}, {self.large_lr_limit_exponent} just inside it"
+        lines.append(f"small-eta exponent: {self.small_lr_exponent}    {large}")
         if [p.describe() for p in self.refined_pieces] != [p.describe() for p in self.pieces]:
             if self.refined_pieces:
                 lines.append("refined (keeping E[psi^2]):")
@@ -341,7 +373,7 @@ def _dominant(terms, alpha) -> tuple[sp.Expr, Value]:
 
 def _evaluate(pieces, alpha):
     for p in pieces:
-        if alpha >= p.alpha_min and (p.alpha_max is None or alpha <= p.alpha_max):
+        if p.contains(alpha):
             return p.slope * alpha + p.intercept
     raise PredictionError(f"alpha = {alpha} is outside the rule's valid range")
 
@@ -495,6 +527,7 @@ def predict(rule: Rule, imax: int = 8) -> Prediction:
         return ""
 
     raw = _pieces(term_lists, alpha_lo, provisional)
+    raw, edge_notes = _edge_point(raw, term_lists, alpha_lo)
     # boundary: indices that tie at alpha_lo (e.g. batch reuse reaching index 1 at eta d = 1)
     boundary_tie = []
     if alpha_lo != -sp.oo and raw:
@@ -513,17 +546,23 @@ def predict(rule: Rule, imax: int = 8) -> Prediction:
             return "generative regime"
         return "intermediate regime"
 
-    pieces = tuple(Piece(p.alpha_min, p.alpha_max, p.index, regime_of(p.index), p.slope, p.intercept) for p in raw)
-    refined = tuple(_pieces(term_lists, alpha_lo, regime_of, extra)) if extra is not None else ()
+    pieces = tuple(Piece(p.alpha_min, p.alpha_max, p.index, regime_of(p.index), p.slope, p.intercept, p.left_open)
+                   for p in raw)
+    refined = ()
+    if extra is not None:
+        refined = _edge_point(_pieces(term_lists, alpha_lo, regime_of, extra), term_lists, alpha_lo, extra)[0]
+        refined = tuple(Piece(p.alpha_min, p.alpha_max, p.index, regime_of(p.index), p.slope, p.intercept,
+                              p.left_open) for p in refined)
     thresholds = []
     for left, right in zip(pieces[:-1], pieces[1:]):
         if left.index != right.index:
-            thresholds.append(Threshold(right.alpha_min, right.index, left.index))
+            thresholds.append(Threshold(right.alpha_min, right.index, left.index,
+                                        at_boundary=right.left_open and right.alpha_min == alpha_lo))
     for i in sorted(boundary_tie):
         if pieces and i < pieces[0].index:
             thresholds.append(Threshold(alpha_lo, pieces[0].index, i, at_boundary=True))
     thresholds.sort(key=lambda t: -t.alpha)
-    notes = _sign_notes(term_lists, alpha_lo)
+    notes = _sign_notes(term_lists, alpha_lo) + edge_notes
     if ie is not None and ie > imax:
         notes.append(f"imax = {imax} is below the target's information exponent {ie}: indices above {imax} are "
                      f"not considered (raise imax to {ie} or more)")
@@ -531,6 +570,48 @@ def predict(rule: Rule, imax: int = 8) -> Prediction:
         notes.append("no refined curve: E[psi^2] is infinite")
     return Prediction(rule, mu, psi2, alpha_lo, pieces, tuple(thresholds), refined, ie, smallest, tuple(notes),
                       drift, moment, tuple(assumptions))
+
+
+def _edge_point(raw, term_lists, alpha_lo, extra=None):
+    """Evaluate the curve *at* the edge ``alpha = alpha_lo`` of the valid range, not only inside it.
+
+    With ``eta = c d^-alpha_lo`` every term of ``mu_i`` whose power of ``d`` is the same at
+    ``alpha_lo`` contributes to the leading coefficient, a polynomial in ``c``: at the edge
+    (``c = 1``) it can be negative while the single dominant term inside the range is positive
+    (squared-loss alternating SGD on ``h3``: ``mu_2 = 324 eta (1 - 666 eta)``).  The edge then
+    becomes a piece of its own and the inner piece is open at ``alpha_lo``; the note says for which
+    ``c`` the inner winner still wins at this scale.
+    """
+    if alpha_lo == -sp.oo or not raw or raw[0].alpha_min != alpha_lo:
+        return raw, []
+    first = raw[0]
+    inner_value = first.slope * alpha_lo + first.intercept
+    edge = _winner(term_lists, alpha_lo, extra)
+    if edge is not None and edge[2] == inner_value:
+        return raw, []
+    notes = []
+    c = sp.Symbol("c", positive=True)
+    terms = term_lists.get(first.index, [])
+    best = max(f - alpha_lo * e for e, f, _v in terms)
+    poly_terms = [(e, v) for e, f, v in terms if f - alpha_lo * e == best]
+    if all(v.is_exact for _e, v in poly_terms):
+        poly = sp.Add(*[v.exact * c**e for e, v in poly_terms])
+        roots = sorted(r for r in sp.Poly(poly, c).real_roots() if r > 0) if poly.is_polynomial(c) else []
+        where = (f"eta = c d^-{alpha_lo} with c < {roots[0]} (~ {float(roots[0]):.4g})" if roots and
+                 sp.Poly(poly, c).eval(roots[0] / 2) > 0 else "no c <= 1")
+        notes.append(f"at the edge eta = d^-{alpha_lo} the terms of mu_{first.index} tie and sum to "
+                     f"{sp.factor(poly.subs(c, 1))} <= 0: index {first.index} wins at this scale only for {where}")
+    else:
+        notes.append(f"at the edge eta = d^-{alpha_lo} the terms of mu_{first.index} tie and their sum has no "
+                     f"certified positive sign: index {first.index} is not counted there")
+    out = [Piece(first.alpha_min, first.alpha_max, first.index, first.regime, first.slope, first.intercept, True)]
+    out += raw[1:]
+    if edge is not None:
+        i, (slope, intercept), _v = edge
+        out.insert(0, Piece(alpha_lo, alpha_lo, i, "", slope, intercept))
+    else:
+        notes.append(f"at the edge eta = d^-{alpha_lo} no mu_i is certified positive: no recovery predicted there")
+    return out, notes
 
 
 def _sign_notes(term_lists, alpha_lo) -> list[str]:

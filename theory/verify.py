@@ -88,6 +88,10 @@ class VerifyError(TheoryInputError):
     """A verification cannot be planned for this case (e.g. nothing positive to follow)."""
 
 
+#: Longest run the verifier simulates (steps); a claim whose runs would need more is a SKIP.
+MAX_STEPS_PER_RUN = 5e7
+
+
 @dataclass(frozen=True)
 class VerifyConfig:
     """Everything a verification run depends on (the defaults are the paper's headline case)."""
@@ -540,13 +544,17 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
             resume_stats["rejected"] += [dict(r, sweep=sub) for r in st["rejected"]]
         return recs
 
-    def point(tag, d, eta):
-        gamma, _i = step_size(pred, d, eta, cfg.kappa)
+    def needed_steps(d, eta):
+        # budget: the theorem's time with its E[psi^2] cost (what this gamma pays), times a margin
         t_thm, i_win = theorem_time(pred, d, eta)
         psi2 = numeric_coefficients(pred, d, eta)[1]
-        # budget: the theorem's time with its E[psi^2] cost (what this gamma pays), times a margin
-        budget = cfg.budget_factor * psi2 * t_thm * log_factor(i_win, d) / (8 * cfg.kappa) + 1000
-        return dict(base, tag=tag, d=int(d), eta=float(eta), gamma=float(gamma), max_steps=int(min(budget, 5e7)))
+        return cfg.budget_factor * psi2 * t_thm * log_factor(i_win, d) / (8 * cfg.kappa) + 1000
+
+    def point(tag, d, eta):
+        gamma, _i = step_size(pred, d, eta, cfg.kappa)
+        budget = needed_steps(d, eta)
+        return dict(base, tag=tag, d=int(d), eta=float(eta), gamma=float(gamma),
+                    max_steps=int(min(budget, MAX_STEPS_PER_RUN)))
 
     # --- the claims the prediction implies, and what each needs -------------------------------------
     small_exp = None if pred.small_lr_exponent is None else float(pred.small_lr_exponent)
@@ -590,6 +598,14 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
                           f"{' or '.join(map(str, sorted({w for _, w in off})))}, not by the index "
                           f"{' or '.join(map(str, sorted(allowed)))} of the asymptotic curve at {where}: these sizes "
                           f"do not reach the regime the exponent describes")
+    for key in ("small", "large"):  # a claim whose runs would need more than the per-run budget
+        over = [p for p in planned[key] if p is not None and needed_steps(p["d"], p["eta"]) > MAX_STEPS_PER_RUN]
+        if over and key not in skips:
+            worst = max(over, key=lambda p: needed_steps(p["d"], p["eta"]))
+            skips[key] = (f"at d = {', '.join(str(p['d']) for p in over)} the theorem's time with the step size's "
+                          f"E[psi^2] cost needs about {needed_steps(worst['d'], worst['eta']):.2g} steps a run "
+                          f"(d = {worst['d']}, eta = {worst['eta']:.3g}), beyond the per-run budget of "
+                          f"{MAX_STEPS_PER_RUN:.0e} steps")
     for key in ("small", "large"):
         if key in skips:
             (eta_small if key == "small" else eta_large).clear()
@@ -872,7 +888,7 @@ def _tuned_rows(cfg, pred, base, etas, sweep):
         budget = cfg.budget_factor * psi2 * t_thm * log_factor(i_win, cfg.fig_d) / (8 * cfg.kappa) + 1000
         for mlt in mults:
             pts.append(dict(base, tag="tuned", d=cfg.fig_d, eta=float(e), gamma=float(gamma0 * mlt),
-                            runs=cfg.tune_runs, max_steps=int(min(budget / mlt, 5e7)), mult=mlt))
+                            runs=cfg.tune_runs, max_steps=int(min(budget / mlt, MAX_STEPS_PER_RUN)), mult=mlt))
     recs = _group(sweep(pts, "tuned"))
     nulls = []
     for p in pts:
