@@ -231,9 +231,14 @@ def test_noise_never_changes_the_generative_exponent(name):
     Fourier zero), so the generative exponent, its status and its bounds are the same."""
     base = profile(name, kmax=8, powers=3).generative_exponent
     for s in (0.5, 2.0):
-        noisy = profile(parse_link(name, noise=s), kmax=8, powers=3).generative_exponent
+        prof = profile(parse_link(name, noise=s), kmax=8, powers=3)
+        noisy = prof.generative_exponent
         assert (noisy.value, noisy.status, noisy.lower, noisy.upper) == \
             (base.value, base.status, base.lower, base.upper)
+        for pj in prof.power_exponents.values():       # GE <= p_j for the noisy p_j too
+            if pj.upper is not None and noisy.status != "none":
+                assert noisy.lower <= pj.upper
+                assert not noisy.is_decided or noisy.value <= pj.upper
 
 
 def test_noise_does_change_power_exponents_where_it_should():

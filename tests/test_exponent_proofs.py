@@ -231,3 +231,41 @@ def test_decisions_are_never_wrong(known, layers):
         assert e.value == truth, (text, str(e), e.reason)
     else:
         assert e.lower <= truth and (e.upper is None or truth <= e.upper), (text, str(e))
+
+
+def test_fractional_powers_of_signed_bases_are_not_peeled():
+    """``sqrt(z) tanh(z)^2`` is not ``(z^2 tanh^8)^(1/4)`` for z < 0: no (wrongly even) core."""
+    expr = parse_expression("(tanh(z))**2*(1e-300*z)**0.5", {"z": Z})
+    core, _ = strip_injective(expr)
+    assert sp.simplify(core - expr * 10**150) == 0
+
+
+_grammar = st.recursive(
+    st.sampled_from(["z", "2*z", "z - 0.3", "z**2", "z**3"]),
+    lambda c: st.one_of(
+        st.tuples(st.sampled_from(["exp", "sin", "cos", "tanh", "erf", "Abs", "sign", "Heaviside", "relu",
+                                   "sigmoid", "sinh", "sqrt"]), c).map(lambda t: f"{t[0]}({t[1]})"),
+        st.tuples(c, st.sampled_from(["2", "3", "0.5", "-0.4"])).map(lambda t: f"({t[0]})**{t[1]}"),
+        st.tuples(c, st.sampled_from(["+", "*", "-"]), c).map(lambda t: f"{t[0]}{t[1]}{t[2]}"),
+        st.tuples(st.sampled_from(["0.1", "9e30", "1e-300", "3"]), c).map(lambda t: f"{t[0]}*{t[1]}")),
+    max_leaves=4)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(_grammar)
+def test_random_grammar_links_never_raise(text):
+    """Any expression the grammar builds (admissible or not) gets a status, never an exception
+    other than a clear input error; the decided values respect parity."""
+    from theory.errors import TheoryInputError
+    from theory.exponents import profile
+    from theory.links import EVEN, Link, parity
+
+    expr = parse_expression(text, {"z": Z})
+    try:
+        p = profile(Link(expr, text), kmax=6, powers=2)
+    except TheoryInputError:
+        return
+    ge = p.generative_exponent
+    assert ge.status in ("exact", "certified", "undecided", "none")
+    if ge.is_decided and ge.value is not None and parity(expr) == EVEN:
+        assert ge.value % 2 == 0

@@ -36,6 +36,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+from theory._text import short_text as _t
 from theory.links import EVEN, Z, hermite_polynomial, parity
 
 __all__ = [
@@ -133,7 +134,9 @@ def _common_power(e: sp.Expr):
     ``e`` is a product of powers ``b_i^{e_i}`` (rational ``e_i``) and exponentials; with ``G`` the
     gcd of the ``e_i``, ``q = G/m`` for the smallest ``m`` that makes it valid: ``q`` an odd integer
     (``x^q`` is injective on the line) or ``g`` proven non-negative (``q > 0``) / positive (``q < 0``),
-    where ``x^q`` is injective on ``[0, inf)`` / ``(0, inf)``.
+    where ``x^q`` is injective on ``[0, inf)`` / ``(0, inf)``.  The identity
+    ``(prod b_i^{e_i/q})^q = prod b_i^{e_i}`` holds for integer ``e_i/q`` and integer ``q`` (integer
+    powers); with a fractional ``e_i`` or ``q`` every base must be proven non-negative.
     """
     factors = sp.Mul.make_args(e)
     pows, exps_ = [], []
@@ -151,10 +154,16 @@ def _common_power(e: sp.Expr):
         return None
     if all(p < 0 for _, p in pows):
         G = -G
+    # (prod b^(e/q))^q = prod b^e needs real, non-negative bases as soon as a power is fractional
+    all_nonneg = all(nonnegative(b) for b, _p in pows)
+    if not all_nonneg and any(not p.is_integer for _b, p in pows):
+        return None
     for m in range(1, 13):
         q = G / m
         if q == 1 or q == 0:
             break
+        if not q.is_integer and not all_nonneg:
+            continue
         g = sp.Mul(*[b ** (p / q) for b, p in pows]) * sp.exp(sp.Add(*exps_) / q)
         if (q.is_integer and int(q) % 2) or (q > 0 and nonnegative(g)) or (q < 0 and positive(g)):
             return g, q
@@ -185,13 +194,13 @@ def strip_injective(expr: sp.Expr):
         if e.is_Add:
             c, rest = e.as_independent(Z, as_Add=True)
             if c != 0:
-                steps.append(f"{e} = {c} + ({rest}): a shift")
+                steps.append(f"{_t(e)} = {_t(c)} + ({_t(rest)}): a shift")
                 e = rest
                 continue
         if e.is_Mul:
             c, rest = e.as_independent(Z, as_Add=False)
             if c != 1:
-                steps.append(f"{e} = {c} * ({rest}): a non-zero multiple")
+                steps.append(f"{_t(e)} = {_t(c)} * ({_t(rest)}): a non-zero multiple")
                 e = rest
                 continue
             cp = _common_power(e)
@@ -199,7 +208,7 @@ def strip_injective(expr: sp.Expr):
                 g, q = cp
                 why = "an odd power" if (q.is_integer and int(q) % 2) else (
                     "a power of a non-negative base" if q > 0 else "a negative power of a positive base")
-                steps.append(f"{e} = ({g})^({q}): {why}")
+                steps.append(f"{_t(e)} = ({_t(g)})^({q}): {why}")
                 e = g
                 continue
             break
@@ -207,21 +216,21 @@ def strip_injective(expr: sp.Expr):
             b, p = e.args
             if Z in p.free_symbols:
                 if Z not in b.free_symbols and b.is_positive and b != 1:
-                    steps.append(f"{e} = exp(({p}) log({b})): an exponential")
+                    steps.append(f"{_t(e)} = exp(({_t(p)}) log({_t(b)})): an exponential")
                     e = p
                     continue
                 break
             if p.is_Integer and int(p) % 2:
-                steps.append(f"{e}: an odd power of {b}")
+                steps.append(f"{_t(e)}: an odd power of {_t(b)}")
                 e = b
                 continue
             if p.is_real and ((p > 0 and nonnegative(b)) or (p < 0 and positive(b))):
-                steps.append(f"{e}: a power of the {'non-negative' if p > 0 else 'positive'} base {b}")
+                steps.append(f"{_t(e)}: a power of the {'non-negative' if p > 0 else 'positive'} base {_t(b)}")
                 e = b
                 continue
             break
         if isinstance(e, _INJECTIVE):
-            steps.append(f"{e}: {type(e).__name__} is strictly increasing")
+            steps.append(f"{_t(e)}: {type(e).__name__} is strictly increasing")
             e = e.args[0]
             continue
         break

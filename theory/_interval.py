@@ -14,7 +14,8 @@ Rounding model
   results are widened by that many ulps, plus ``2**-1000`` absolute.  ``sin``/``cos`` of
   arguments beyond ``1e6`` in magnitude are not trusted at all: the enclosure is ``[-1, 1]``.
 * Constants (``pi``, ``sqrt(2)``, ``erf(1/3)``, ``1/10``, ...) are evaluated by SymPy to 40 digits
-  and enclosed by the two neighbouring doubles.
+  and enclosed by the two neighbouring doubles; rationals that are exactly representable
+  (``0``, ``3``, ``1/2``) are kept exact, so that ``Max(0, ...)`` of a negative argument is ``[0, 0]``.
 
 Objects
 -------
@@ -28,7 +29,7 @@ evaluation that fails (a pole, a complex value, an overflow) gives ``[-inf, inf]
 
 :func:`compile_expr` turns a SymPy expression in ``z`` into an evaluator; :func:`hermite_functions`
 evaluates normalised Hermite functions with a running error bound; :func:`growth_bound` proves
-``|f(z)| <= C (1 + |z|)^p exp(a z^2)`` structurally; :func:`hermite_moments` encloses
+``|f(z)| <= C (1 + |z|)^p exp(b |z| + a z^2)`` structurally; :func:`hermite_moments` encloses
 ``a_k = E[f(z) He_k(z)] / sqrt(k!)`` and :func:`level_set_moments` encloses
 ``E[He_k(z) 1{f(z) <= c}] / sqrt(k!)``.
 """
@@ -40,6 +41,8 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 from scipy.special import erf as _erf
+
+from theory._text import short_text
 
 __all__ = [
     "Iv", "Series", "NotCompilable", "compile_expr", "float_evaluator", "hermite_functions", "growth_bound",
@@ -495,12 +498,12 @@ def _const_interval(expr) -> tuple[float, float]:
     try:
         v = sp.N(expr, 40)
     except Exception as exc:  # noqa: BLE001 -- any evaluation failure means "not compilable"
-        raise NotCompilable(f"cannot evaluate the constant {expr}") from exc
+        raise NotCompilable(f"cannot evaluate the constant {short_text(expr)}") from exc
     if not v.is_real or not v.is_number:
-        raise NotCompilable(f"constant {expr} is not a real number")
+        raise NotCompilable(f"constant {short_text(expr)} is not a real number")
     x = float(v)
     if math.isnan(x):
-        raise NotCompilable(f"constant {expr} is not a number")
+        raise NotCompilable(f"constant {short_text(expr)} is not a number")
     return math.nextafter(x, -math.inf), math.nextafter(x, math.inf)
 
 
@@ -517,7 +520,6 @@ class Evaluator:
         self.expr = expr
         self.var = var
         self._consts: dict = {}
-        self._real_powers: set = set()
         self._check(expr)
 
     def _check(self, e):
@@ -534,20 +536,20 @@ class Evaluator:
             b, x = e.args
             if self.var in x.free_symbols:
                 if self.var in b.free_symbols:
-                    raise NotCompilable(f"{e}: variable exponent of a variable base")
+                    raise NotCompilable(f"{short_text(e)}: variable exponent of a variable base")
                 lo, hi = _const_interval(b)
                 if lo <= 0:
-                    raise NotCompilable(f"{e}: power of a non-positive constant")
+                    raise NotCompilable(f"{short_text(e)}: power of a non-positive constant")
                 self._consts[("log", b)] = _const_interval(sp.log(b))
                 self._check(x)
                 return
             if not x.is_number or not x.is_real:
-                raise NotCompilable(f"{e}: exponent is not a real number")
+                raise NotCompilable(f"{short_text(e)}: exponent is not a real number")
             self._check(b)
             return
         func = type(e)
         if func is sp.Heaviside and len(e.args) == 2 and e.args[1] != sp.Rational(1, 2):
-            raise NotCompilable(f"{e}: Heaviside with H(0) != 1/2")
+            raise NotCompilable(f"{short_text(e)}: Heaviside with H(0) != 1/2")
         if func in _UNARY and (len(e.args) == 1 or func is sp.Heaviside):
             self._check(e.args[0])
             return
@@ -604,9 +606,7 @@ class Evaluator:
                 s = _s_pow_int(u, k)
                 # the direct power is a tighter enclosure of the value than the products
                 return Series([_tight(iv_pow_int(u.c[0], k), s.c[0])] + s.c[1:], s.ok)
-            r = float(p)
-            self._real_powers.add(r)
-            return _s_pow_real(u, r)
+            return _s_pow_real(u, float(p))
         func = type(e)
         if func in (sp.Max, sp.Min):
             args = list(e.args)

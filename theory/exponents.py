@@ -56,6 +56,7 @@ import sympy as sp
 from theory.errors import ExpansionError
 from theory.hermite import (HermiteExpansion, KMAX_LIMIT, _monomial_to_he, hermite_expansion,
                             is_exactly_zero)
+from theory._text import expr_text, short_text
 from theory.links import Z, Link, parse_link
 
 __all__ = [
@@ -136,7 +137,7 @@ class Exponent:
         if self.upper is None:
             if self.lower is not None and self.lower > self.searched_to:
                 return f"none up to {self.searched_to}"
-            return f"undecided: >= {self.lower}{even} (no witness up to {self.searched_to})"
+            return f"undecided: >= {self.lower}{even} (no index proven up to {self.searched_to})"
         return f"undecided: {self.lower} <= . <= {self.upper}{even}"
 
     def to_json(self):
@@ -174,6 +175,9 @@ def _constant_value(expr: sp.Expr):
 
     if Z not in expr.free_symbols:
         return expr
+    poly = _poly_form(expr)
+    if poly is not None:
+        return expr if poly.degree() <= 0 else None
     value = proven_constant(expr)
     if value is not None:
         return value
@@ -249,11 +253,11 @@ def _poly_ie(poly: sp.Poly) -> Exponent:
 
 
 def _short(v) -> str:
-    try:
-        text = str(v)
-    except ValueError:          # more digits than Python converts to text
-        text = str(sp.N(v, 15))
-    return text if len(text) <= 80 else str(sp.N(v, 15))
+    """A short text for an exact value (its 15-digit value when the exact form is long)."""
+    if isinstance(v, sp.Basic) and sp.count_ops(v) > 30:
+        return expr_text(sp.N(v, 15))
+    text = expr_text(v)
+    return text if len(text) <= 80 else expr_text(sp.N(v, 15))
 
 
 def _ie_of_expr(expr, kmax: int, expansion: HermiteExpansion | None = None) -> Exponent:
@@ -463,10 +467,10 @@ def generative_exponent(link, kmax: int = 10, powers: int = 6,
         return any(ex for k, ex, _t in witnesses if k == best())
 
     if core != f and (best() is None or best() > lower or not best_is_exact()):
-        core_link = Link(core, str(core))
+        core_link = Link(core, short_text(core))
         cpoly = _poly_form(core) is not None
         for j in range(1, (max(powers, POLYNOMIAL_GE_POWERS) if cpoly else powers) + 1):
-            add_power(_power_ie(core_link, j, kmax), j, str(core))
+            add_power(_power_ie(core_link, j, kmax), j, short_text(core))
             if best() == lower and best_is_exact():
                 break
     if best() is None or best() > lower:
@@ -474,12 +478,12 @@ def generative_exponent(link, kmax: int = 10, powers: int = 6,
         ks = [k for k in range(lower, top + 1) if k not in vanish]
         w = certify_level_witness(core, ks) if ks else None
         if w is not None:
-            on = "y" if core == f else f"the reduced link {core} (a bijective function of y)"
+            on = "y" if core == f else f"the reduced link {short_text(core)} (a bijective function of y)"
             witnesses.append((w.k, False, f"{w.describe()}, computed on {on}"))
     k_up = best()
     for k, _ex, text in witnesses:
         if k in vanish:                       # a proof and a witness disagree: a bug, never an answer
-            raise RuntimeError(f"internal inconsistency for {f}: E[He_{k}|y] = 0 is proven "
+            raise RuntimeError(f"internal inconsistency for {short_text(f)}: E[He_{k}|y] = 0 is proven "
                                f"({vanish[k]}) but {text}")
     note = "" if link.noise == 0 else " (decided for the noiseless labels: GE does not depend on label noise)"
     lower_reason = _lower_reason(lower, vanish, steps)
@@ -526,13 +530,7 @@ _CONVENTIONS = {
 
 
 def _exact_text(v) -> str | None:
-    if v is None:
-        return None
-    try:
-        text = str(v)
-    except ValueError:             # an integer with more digits than Python prints
-        return str(sp.N(v, 30))
-    return text
+    return None if v is None else expr_text(v)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+from theory._text import short_text
 from theory.errors import ExpansionError, TheoryInputError
 from theory.links import EVEN, ODD, Z, Link, parity
 
@@ -182,7 +183,7 @@ class HermiteExpansion:
     def exact_values(self) -> list[sp.Expr]:
         """The exact ``u_k`` as SymPy expressions; raises if any coefficient is numeric."""
         if not self.is_exact:
-            raise ExpansionError(f"the Hermite coefficients of {self.expr} are only known numerically")
+            raise ExpansionError(f"the Hermite coefficients of {short_text(self.expr)} are only known numerically")
         return [c.exact for c in self.coefficients]
 
     def normalised(self) -> list[tuple[int, sp.Expr | None, float]]:
@@ -391,7 +392,27 @@ def _order_key(x):
     return float(sp.N(x, 30))
 
 
+_PIECES_CACHE: dict = {}
+
+
 def _pieces(expr: sp.Expr) -> list[tuple[sp.Expr, sp.Expr, sp.Expr]]:
+    """Cached :func:`_split_pieces` (the same link is split for its expansion, its constancy test
+    and its powers)."""
+    hit = _PIECES_CACHE.get(expr)
+    if hit is None:
+        try:
+            hit = _split_pieces(expr)
+        except _NotInClass:
+            hit = _NotInClass
+        if len(_PIECES_CACHE) > 256:
+            _PIECES_CACHE.clear()
+        _PIECES_CACHE[expr] = hit
+    if hit is _NotInClass:
+        raise _NotInClass
+    return list(hit)
+
+
+def _split_pieces(expr: sp.Expr) -> list[tuple[sp.Expr, sp.Expr, sp.Expr]]:
     """Split ``expr`` into ``(branch, left, right)`` on intervals covering the line (branches free of
     ``Abs, sign, Max, Min, Heaviside``).
 
@@ -639,16 +660,108 @@ def _as_fraction(x) -> Fraction | None:
     return None
 
 
-def _polynomial_pieces_u(pieces, kmax: int):
-    """Exact ``u_0..u_kmax`` of a piecewise polynomial with rational coefficients and breakpoints.
+class _QS:
+    """``a + b sqrt(d)`` with rational ``a, b`` (``d`` a fixed square-free integer, 1 for the rationals)."""
 
-    On a piece ``(l, r)`` with polynomial ``p``, ``q = p He_k`` and
-    ``int_l^r z^n phi = A_n (Phi(r) - Phi(l)) + P_n(l) phi(l) - P_n(r) phi(r)`` with
-    ``A_n = (n-1)!!`` (even ``n``, else 0), ``P_0 = 0``, ``P_1 = 1``, ``P_n(x) = x^(n-1) + (n-1) P_{n-2}(x)``
-    (integration by parts).  Summed over the pieces, ``k! u_k`` is a rational combination of
-    ``1``, ``erf(|c|/sqrt 2)`` and ``exp(-c^2/2)/sqrt(2 pi)`` over the breakpoints ``c``, computed in
-    exact rational arithmetic; ``None`` when the link is not of this form.
+    __slots__ = ("a", "b", "d")
+
+    def __init__(self, a, b=0, d=1):
+        self.a, self.b, self.d = Fraction(a), Fraction(b), d
+
+    def _co(self, o):
+        return o if isinstance(o, _QS) else _QS(o, 0, self.d)
+
+    def __add__(self, o):
+        o = self._co(o)
+        return _QS(self.a + o.a, self.b + o.b, self.d)
+
+    __radd__ = __add__
+
+    def __sub__(self, o):
+        o = self._co(o)
+        return _QS(self.a - o.a, self.b - o.b, self.d)
+
+    def __rsub__(self, o):
+        return self._co(o) - self
+
+    def __neg__(self):
+        return _QS(-self.a, -self.b, self.d)
+
+    def __mul__(self, o):
+        o = self._co(o)
+        return _QS(self.a * o.a + self.d * self.b * o.b, self.a * o.b + self.b * o.a, self.d)
+
+    __rmul__ = __mul__
+
+    def __bool__(self):
+        return bool(self.a) or bool(self.b)
+
+    def key(self):
+        return (self.a, self.b)
+
+    def sign(self) -> int:
+        """Exact sign of ``a + b sqrt(d)``."""
+        if not self.b:
+            return (self.a > 0) - (self.a < 0)
+        if not self.a:
+            return (self.b > 0) - (self.b < 0)
+        sa, sb = (1 if self.a > 0 else -1), (1 if self.b > 0 else -1)
+        if sa == sb:
+            return sa
+        return sa if self.a * self.a > self.b * self.b * self.d else sb
+
+    def sym(self):
+        a = sp.Rational(self.a.numerator, self.a.denominator)
+        if not self.b:
+            return a
+        return a + sp.Rational(self.b.numerator, self.b.denominator) * sp.sqrt(self.d)
+
+
+def _as_qs(x, d_holder):
+    """An exact endpoint as :class:`_QS`: rational, or ``a + b sqrt(d)`` with one ``d`` per call."""
+    if x.is_Rational:
+        return _QS(Fraction(int(x.p), int(x.q)), 0, d_holder[0])
+    coeff_map = sp.expand(sp.radsimp(x)).as_coefficients_dict()
+    a = Fraction(0)
+    b = Fraction(0)
+    d = None
+    for term, c in coeff_map.items():
+        if not c.is_Rational:
+            return None
+        if term == 1:
+            a += Fraction(int(c.p), int(c.q))
+        elif term.is_Pow and term.exp == sp.Rational(1, 2) and term.base.is_Integer and term.base > 1:
+            if d is not None and d != int(term.base):
+                return None
+            d = int(term.base)
+            b += Fraction(int(c.p), int(c.q))
+        else:
+            return None
+    if d is None:
+        return _QS(a, 0, d_holder[0])
+    if d_holder[0] not in (1, d):
+        return None
+    d_holder[0] = d
+    return _QS(a, b, d)
+
+
+def _polynomial_pieces_u(pieces, kmax: int):
+    """Exact ``u_0..u_kmax`` of a piecewise polynomial with rational coefficients.
+
+    Breakpoints must be rational or lie in one quadratic field ``Q(sqrt d)``.  Repeated
+    integration by parts (``He_k phi = -(He_{k-1} phi)'``) gives, for a polynomial ``p`` of degree
+    ``m`` on ``(l, r)``,
+
+        int_l^r p He_k phi = sum_{i < min(k, m+1)} [p^(i)(x) He_{k-1-i}(x) phi(x)]_{x=r}^{x=l}
+                             + int_l^r p^(k) phi,
+
+    and ``int_l^r z^n phi = A_n (Phi(r) - Phi(l)) + P_n(l) phi(l) - P_n(r) phi(r)`` with
+    ``A_n = (n-1)!!`` (even ``n``, else 0), ``P_0 = 0``, ``P_1 = 1``, ``P_n(x) = x^(n-1) + (n-1) P_{n-2}(x)``.
+    So ``k! u_k`` is an exact combination of ``1``, ``erf(c/sqrt 2)`` and ``exp(-c^2/2)/sqrt(2 pi)``
+    over the breakpoints ``c``, in ``O(pieces * kmax * m)`` field operations (no SymPy arithmetic
+    until the final sums); ``None`` when the link is not of this form.
     """
+    d_holder = [1]
     polys, bounds = [], []
     for branch, left, right in pieces:
         ends = []
@@ -656,10 +769,13 @@ def _polynomial_pieces_u(pieces, kmax: int):
             if x in (sp.oo, -sp.oo):
                 ends.append(x)
             else:
-                fx = _as_fraction(x)
-                if fx is None:
+                try:
+                    q = _as_qs(x, d_holder)
+                except (TypeError, ValueError, AttributeError):
+                    q = None
+                if q is None:
                     return None
-                ends.append(fx)
+                ends.append(q)
         if not branch.is_polynomial(Z):
             return None
         coeffs = [_as_fraction(c) for c in reversed(sp.Poly(branch, Z).all_coeffs())]
@@ -667,63 +783,156 @@ def _polynomial_pieces_u(pieces, kmax: int):
             return None
         polys.append(coeffs)
         bounds.append(tuple(ends))
-    nmax = max(len(c) for c in polys) - 1 + kmax
-    finite = sorted({x for b in bounds for x in b if isinstance(x, Fraction)})
-    P = {}
-    for c in finite:        # P_n(c) for n = 0..nmax
-        vals = [Fraction(0), Fraction(1)]
-        power = Fraction(1)          # c^(n-1)
-        for n in range(2, nmax + 1):
-            power *= c
-            vals.append(power + (n - 1) * vals[n - 2])
-        P[c] = vals
-    A = [Fraction(0)] * (nmax + 1)
+    d = d_holder[0]
+    # field arithmetic: plain Fractions for the rationals (fast), _QS for Q(sqrt d)
+    if d == 1:
+        bounds = [tuple(x.a if isinstance(x, _QS) else x for x in b) for b in bounds]
+        zero, one = Fraction(0), Fraction(1)
+
+        def key_of(x):
+            return x
+
+        def sign_of(x):
+            return (x > 0) - (x < 0)
+
+        def sym_of(x):
+            return sp.Rational(x.numerator, x.denominator)
+    else:
+        for b in bounds:
+            for x in b:
+                if isinstance(x, _QS):
+                    x.d = d
+        zero, one = _QS(0, 0, d), _QS(1, 0, d)
+
+        def key_of(x):
+            return x.key()
+
+        def sign_of(x):
+            return x.sign()
+
+        def sym_of(x):
+            return x.sym()
+
+    def finite(x):
+        return not isinstance(x, sp.Basic)
+
+    mmax = max(len(c) for c in polys) - 1
+    points: dict = {}
+    for b in bounds:
+        for x in b:
+            if finite(x):
+                points.setdefault(key_of(x), x)
+    he_at, P_at = {}, {}
+    for key, x in points.items():
+        vals = [one, x]
+        for j in range(1, kmax):
+            vals.append(x * vals[j] - vals[j - 1] * j)
+        he_at[key] = vals
+        P = [zero, one]
+        power = one
+        for n in range(2, mmax + 1):
+            power = power * x
+            P.append(power + P[n - 2] * (n - 1))
+        P_at[key] = P
+    A = [Fraction(0)] * (mmax + 1)
     dfact = 1
-    for n in range(0, nmax + 1, 2):
+    for n in range(0, mmax + 1, 2):
         A[n] = Fraction(dfact)
         dfact *= n + 1
+    # derivatives of every piece's polynomial, and their values at the piece's ends
+    derivs = []
+    for coeffs in polys:
+        ds = [coeffs]
+        while len(ds[-1]) > 1:
+            c = ds[-1]
+            ds.append([c[i] * i for i in range(1, len(c))])
+        derivs.append(ds)
+
+    def poly_at(c, x):
+        acc = zero
+        for a in reversed(c):
+            acc = acc * x + a
+        return acc
+
+    dvals = []
+    for ds, (left, right) in zip(derivs, bounds):
+        ends = {}
+        for x in (left, right):
+            if finite(x):
+                ends[key_of(x)] = [poly_at(c, x) for c in ds]
+        dvals.append(ends)
+    sqrt_2pi = sp.sqrt(2 * sp.pi)
+    phi_atom, erf_atom = {}, {}
+
+    def phi_of(x):
+        key = key_of(x * x)
+        if key not in phi_atom:
+            phi_atom[key] = sp.exp(-sym_of(x * x) / 2) / sqrt_2pi
+        return key
+
+    def erf_of(x):
+        """Key and sign with erf(x/sqrt 2) = sign * atom[key] (atom argument positive)."""
+        s = sign_of(x)
+        y = x if s > 0 else -x
+        if key_of(y) not in erf_atom:
+            erf_atom[key_of(y)] = sp.erf(sp.radsimp(sym_of(y) / sp.sqrt(2)))
+        return key_of(y), s
+
     out = []
     for k in range(kmax + 1):
-        he = _he_coeffs(k)
-        const = Fraction(0)
+        const = zero
         erf_c: dict = {}
         phi_c: dict = {}
-        for coeffs, (left, right) in zip(polys, bounds):
-            q = [Fraction(0)] * (len(coeffs) + len(he) - 1)
-            for i, a in enumerate(coeffs):
-                if a:
-                    for j, b in enumerate(he):
-                        if b:
-                            q[i + j] += a * b
-            mean = sum((q[n] * A[n] for n in range(0, len(q), 2) if q[n]), Fraction(0))
-            for x, sgn in ((right, 1), (left, -1)):
-                if x == sp.oo:
-                    const += mean
+        for coeffs, ds, ends, (left, right) in zip(polys, derivs, dvals, bounds):
+            m = len(coeffs) - 1
+            for x, sgn in ((left, 1), (right, -1)):
+                if not finite(x):
                     continue
-                if x == -sp.oo:
-                    continue
-                # sgn * mean * Phi(x), Phi(x) = 1/2 + erf(x/sqrt 2)/2 (erf odd)
-                if mean:
-                    const += sgn * mean / 2
-                    if x != 0:
-                        key = abs(x)
-                        erf_c[key] = erf_c.get(key, Fraction(0)) + sgn * mean / 2 * (1 if x > 0 else -1)
-                # sgn * (-P(x) phi(x)) from the boundary terms int_l^r = ... + P(l)phi(l) - P(r)phi(r)
-                Q = sum((q[n] * P[x][n] for n in range(1, len(q)) if q[n]), Fraction(0))
-                if Q:
-                    key = x * x
-                    phi_c[key] = phi_c.get(key, Fraction(0)) - sgn * Q
+                vals, hv = ends[key_of(x)], he_at[key_of(x)]
+                acc = zero
+                for i in range(min(k, m + 1)):
+                    if vals[i]:
+                        acc = acc + vals[i] * hv[k - 1 - i]
+                if acc:
+                    key = phi_of(x)
+                    phi_c[key] = phi_c.get(key, zero) + acc * sgn
+            if k <= m:
+                g = ds[k]
+                mean = sum((g[n] * A[n] for n in range(0, len(g), 2) if g[n]), Fraction(0))
+                for x, sgn in ((right, 1), (left, -1)):
+                    if x == sp.oo:
+                        const = const + mean
+                        continue
+                    if x == -sp.oo:
+                        continue
+                    if mean:
+                        const = const + Fraction(sgn) * mean / 2
+                        if x:
+                            key, sx = erf_of(x)
+                            erf_c[key] = erf_c.get(key, zero) + one * (Fraction(sgn * sx) * mean / 2)
+                    Q = zero
+                    P = P_at[key_of(x)]
+                    for n in range(1, len(g)):
+                        if g[n]:
+                            Q = Q + P[n] * g[n]
+                    if Q:
+                        key = phi_of(x)
+                        phi_c[key] = phi_c.get(key, zero) - Q * sgn
         fact = math.factorial(k)
-        terms = [sp.Rational(const.numerator, const.denominator * fact)] if const else []
-        for c, a in sorted(erf_c.items()):
-            if a:
-                terms.append(sp.Rational(a.numerator, a.denominator * fact)
-                             * sp.erf(sp.Rational(c.numerator, c.denominator) / sp.sqrt(2)))
-        for c2, b in sorted(phi_c.items()):
-            if b:
-                terms.append(sp.Rational(b.numerator, b.denominator * fact)
-                             * sp.exp(-sp.Rational(c2.numerator, 2 * c2.denominator)) / sp.sqrt(2 * sp.pi))
-        out.append(sp.Add(*terms) if terms else sp.Integer(0))
+
+        def coef(c):
+            if d == 1:
+                return sp.Rational(c.numerator, c.denominator * fact)
+            a = sp.Rational(c.a.numerator, c.a.denominator * fact)
+            if not c.b:
+                return a
+            return a + sp.Rational(c.b.numerator, c.b.denominator * fact) * sp.sqrt(d)
+
+        terms = [coef(const)] if const else []
+        terms += [sp.Mul(coef(c), erf_atom[key]) for key, c in sorted(erf_c.items()) if c]
+        terms += [sp.Mul(coef(c), phi_atom[key]) for key, c in sorted(phi_c.items()) if c]
+        total = sp.Add(*terms) if terms else sp.Integer(0)
+        out.append(sp.expand(total) if d != 1 else total)
     return out
 
 
@@ -874,7 +1083,7 @@ def exact_coefficients(f, kmax: int) -> list[sp.Expr]:
     values, _method = _exact_values(expr, kmax)
     if all(v is not None for v in values):
         return values
-    raise ExpansionError(f"no exact Hermite expansion is known for {expr} (its coefficients are only "
+    raise ExpansionError(f"no exact Hermite expansion is known for {short_text(expr)} (its coefficients are only "
                          f"known numerically)")
 
 
@@ -928,7 +1137,7 @@ def hermite_expansion(f, kmax: int) -> HermiteExpansion:
     expr = _as_expr(f)
     values, method = _exact_values(expr, kmax)
     if any(v is not None and v.free_symbols for v in values):
-        raise ExpansionError(f"{expr} depends on symbols other than z: its expansion has symbolic "
+        raise ExpansionError(f"{short_text(expr)} depends on symbols other than z: its expansion has symbolic "
                              f"coefficients (exact_coefficients gives them)")
     methods = [method if v is not None else "numeric" for v in values]
     missing = [k for k, v in enumerate(values) if v is None]
