@@ -121,9 +121,11 @@ def test_functions_of_rk_have_vanishing_conditional_hermite(text, k):
 
 
 @pytest.mark.parametrize("text", ["z**2*exp(-z**2/2)", "z**3*exp(-z**2/2)", "z**2*exp(-z**2) + z",
-                                  "(z**2 - 2)*exp(-z**2/2)", "Abs(z)*exp(-z**2)"])
+                                  "(z**2 - 2)*exp(-z**2/2)", "Abs(z)*exp(-z**2)",
+                                  "(z - 1)*Abs(z - 1)*(z + 1)**2*exp(-z**2)"])
 def test_near_misses_are_not_claimed(text):
-    """Not functions of ``r_2`` (or any ``r_k``): wrong Gaussian exponent, wrong polynomial, a sum."""
+    """Not functions of ``r_2`` (or any ``r_k``): wrong Gaussian exponent, wrong polynomial, a sum;
+    the last is ``sign(z - 1) r_3^2``, not a function of the even ``r_3``."""
     assert not rk_indices(parse_link(text).expr)
 
 

@@ -188,3 +188,16 @@ def test_kmax_range():
         hermite_expansion(Z, 201)
     with pytest.raises(ExpansionError, match="kmax"):
         hermite_expansion(Z, -1)
+
+
+def test_exact_zero_test_is_relative_to_the_terms():
+    """``9e30 e^{-4.05e61}`` (u_1 of sin(9e30 z)) is tiny but not zero; exact cancellations are zero."""
+    from theory.hermite import is_exactly_zero
+
+    big = sp.Integer(10) ** 61
+    assert not is_exactly_zero(9 * sp.Integer(10) ** 30 * sp.exp(-405 * big / 10))
+    assert not is_exactly_zero(sp.Add(*[k * sp.exp(-k * big) for k in range(1, 30)]))
+    assert is_exactly_zero(sp.sqrt(2) * sp.sqrt(3) - sp.sqrt(6))
+    assert is_exactly_zero(sp.exp(sp.Rational(1, 2)) ** 2 - sp.E)
+    e = hermite_expansion(parse_link("sin(9e30*z)"), 1)[1]
+    assert e.exact is not None and e.sign == 1 and e.proven_nonzero

@@ -288,6 +288,8 @@ def _pp(e):
             out.const *= p.const
             out.Q = sp.expand(out.Q + p.Q)
             for b, m in p.factors.items():
+                if b in out.factors and ((b in out.absolute) != (b in p.absolute)):
+                    return None          # z |z|-like mixtures: the sign pattern is not tracked
                 out.factors[b] = out.factors.get(b, 0) + m
             out.absolute |= p.absolute
         return out

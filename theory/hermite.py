@@ -207,10 +207,12 @@ class HermiteExpansion:
 def is_exactly_zero(expr: sp.Expr) -> bool:
     """Decide whether an exact SymPy number/expression is zero.
 
-    Rationals and radicals are decided exactly; closed forms with ``erf``/``exp`` are evaluated
-    to 60 digits (SymPy's adaptive ``evalf``): a value above ``1e-45`` is non-zero.  Below it,
-    zero is confirmed by ``simplify`` (small expressions) or by a 300-digit evaluation below
-    ``1e-280`` (large ones, where ``simplify`` has no bounded cost).
+    Rationals and radicals are decided exactly.  Closed forms with ``erf``/``exp`` are evaluated
+    to 60 significant digits (SymPy's adaptive ``evalf``) and compared with the size of their
+    largest term: a value above ``1e-40`` of it is non-zero (so ``e^{-4 10^61}`` is non-zero, not
+    "small").  Below that -- a cancellation to 40 digits -- zero is confirmed by ``simplify``
+    (small expressions) or by a 300-digit evaluation still below ``1e-280`` of the largest term
+    (large ones, where ``simplify`` has no bounded cost).
     """
     if expr == 0:
         return True
@@ -218,13 +220,21 @@ def is_exactly_zero(expr: sp.Expr) -> bool:
         return sp.expand(expr) == 0
     if expr.is_Rational:
         return False
+    terms = sp.Add.make_args(expr)
     value = sp.N(expr, 60)
-    if value.is_number and abs(complex(value)) > 1e-45:
+    if not value.is_number:
+        return sp.simplify(expr) == 0
+    # magnitudes as SymPy Floats: their exponent range is unbounded (doubles underflow at 1e-308)
+    mag = sp.Abs(value).evalf(20)
+    scale = max(sp.Abs(sp.N(t, 20)).evalf(20) for t in terms) if len(terms) > 1 else mag
+    if len(terms) == 1:
+        return bool(mag == 0) and sp.simplify(expr) == 0
+    if mag > scale * sp.Float("1e-40"):
         return False
     if sp.count_ops(expr) <= 60:
         return sp.simplify(expr) == 0
     value = sp.N(expr, 300)
-    return bool(value.is_number and abs(complex(value)) < 1e-280)
+    return bool(value.is_number and sp.Abs(value).evalf(20) <= scale * sp.Float("1e-280"))
 
 
 def _exact_sign(expr: sp.Expr) -> int:
@@ -649,8 +659,8 @@ def _tilted_rational_u(plan, kmax: int):
                 q = frat * sum((c * P[n + j] for j, c in enumerate(he) if c), Fraction(0))
                 add(atom_E(b, A, x) * rest, -sgn * q)
         fact = math.factorial(k)
-        terms = [rat(q / fact) * atom for atom, q in acc.items() if q]
-        out.append(sp.expand(sp.Add(*terms)) if terms else sp.Integer(0))
+        terms = [sp.Mul(rat(q / fact), atom) for atom, q in acc.items() if q]
+        out.append(sp.Add(*terms) if terms else sp.Integer(0))
     return out
 
 
