@@ -86,7 +86,7 @@ def test_internal_degree_limit_is_named_as_such():
     with pytest.raises(ExpansionError, match="internal limit"):
         information_exponent(Link(Z**(POLY_DEGREE_LIMIT + 1), "too big"))
     with pytest.raises(ExpansionError, match="internal limit.*fewer powers"):
-        power_exponents(Link(Z**(POLY_DEGREE_LIMIT // 4) + Z, "p"), 5)
+        power_exponents(Link(Z**(POLY_DEGREE_LIMIT // 2) + Z, "p"), 3)
     del sp
 
 
@@ -125,3 +125,9 @@ def test_exponent_latex_states_status_and_compiles(tmp_path, text):
     # hit a double superscript in latex._Approx (not part of the exponent rendering; reported)
     extra = "\n\\[" + profile_latex(p) + "\\]\n" if p.expansion.is_exact else ""
     compile_tex(str(tmp_path), "exponents", standalone(frag + extra))
+
+
+def test_profile_reports_progress():
+    seen = []
+    profile("tanh", kmax=4, powers=3, progress=seen.append)
+    assert seen[0].startswith("Hermite") and "p_3 (3/3)" in seen[-2] and seen[-1] == "generative exponent"

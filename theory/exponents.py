@@ -227,8 +227,14 @@ def _poly_ie(poly: sp.Poly) -> Exponent:
         for c in coeffs.values():
             den = den * int(c.q) // math.gcd(den, int(c.q))
         ints = {n: int(c.p) * (den // int(c.q)) for n, c in coeffs.items()}
+    sparse = len(coeffs) * 20 < deg           # few terms: T(k, j) directly from factorials
     for k in range(1, deg + 1):
-        if rational:
+        if rational and sparse:
+            total = sum(c * _monomial_to_he(n, k) for n, c in ints.items() if n >= k and (n - k) % 2 == 0)
+            if total == 0:
+                continue
+            u = sp.Rational(total, den)
+        elif rational:
             total, T, n = 0, 1, k
             while n <= deg:
                 c = ints.get(n)
@@ -617,7 +623,7 @@ class LinkProfile:
         return "$" + profile_latex(self) + "$"
 
 
-def profile(link, *, kmax: int = 10, powers: int = 3, noise=None) -> LinkProfile:
+def profile(link, *, kmax: int = 10, powers: int = 3, noise=None, progress=None) -> LinkProfile:
     """Hermite expansion, information, generative and power exponents of a link.
 
     Parameters
@@ -630,6 +636,10 @@ def profile(link, *, kmax: int = 10, powers: int = 3, noise=None) -> LinkProfile
         Power exponents ``p_1 .. p_powers``.
     noise : number, optional
         Label-noise standard deviation (overrides the link's).
+    progress : callable, optional
+        Called with a short text before each stage (expansion, each power, the generative
+        exponent), for callers that show progress on long requests (``kmax`` 200, 12 powers:
+        a few seconds).
 
     Examples
     --------
@@ -646,11 +656,15 @@ def profile(link, *, kmax: int = 10, powers: int = 3, noise=None) -> LinkProfile
         raise ExpansionError(f"kmax must be an integer in [1, {KMAX_LIMIT}], got {kmax!r}")
     if isinstance(powers, bool) or not isinstance(powers, int) or not 1 <= powers <= 12:
         raise ExpansionError(f"powers must be an integer in [1, 12], got {powers!r}")
+    say = progress or (lambda _text: None)
+    say(f"Hermite coefficients u_0..u_{kmax}")
     expansion = hermite_expansion(link, kmax)
     ie = _ie_of_expr(link.expr, kmax, expansion=expansion)
     pw = {1: ie}
     for j in range(2, powers + 1):
+        say(f"power exponent p_{j} ({j}/{powers})")
         pw[j] = _power_ie(link, j, kmax)
     cache = pw if link.noise == 0 else {1: ie}
+    say("generative exponent")
     ge = generative_exponent(link, kmax, powers=powers, _powers_cache=cache)
     return LinkProfile(link, expansion, ie, ge, pw)
