@@ -449,6 +449,9 @@ def generative_exponent(link, kmax: int = 10, powers: int = 6,
     def best():
         return min((w[0] for w in witnesses), default=None)
 
+    def best_is_exact():
+        return any(ex for k, ex, _t in witnesses if k == best())
+
     def add_power(e: Exponent, j: int, of: str):
         if e.upper is None:
             return
@@ -469,9 +472,6 @@ def generative_exponent(link, kmax: int = 10, powers: int = 6,
         add_power(cache[j], j, "y")
         if best() == lower:
             break
-    def best_is_exact():
-        return any(ex for k, ex, _t in witnesses if k == best())
-
     if core != f and (best() is None or best() > lower or not best_is_exact()):
         core_link = Link(core, short_text(core))
         cpoly = _poly_form(core) is not None
