@@ -8,7 +8,8 @@ polynomials (``E[He_j He_k] = k! delta_jk``), so ``h_k = He_k / sqrt(k!)`` is or
 
 the squared length of the projection of ``h_k`` on the functions of ``y``.  ``lambda_k = 1``
 exactly when ``He_k(z)`` is a function of ``y``; the **generative exponent** is the smallest
-``k >= 1`` with ``lambda_k > 0``.  Every float result is labelled ``"numeric"``.
+``k >= 1`` with ``lambda_k > 0``.  Every float result is labelled ``"numeric"``: these are
+estimates (see "Error estimate" below), used by :mod:`theory.exponents` only as evidence.
 
 Method, noiseless (``s = 0``)
 -----------------------------
@@ -50,8 +51,8 @@ for these smooth Gaussian mixtures; halving both changes ``lambda`` by < 1e-13 o
 cos, He_3), summed only within ``9 s`` of a value of ``f``.  The cost grows like
 ``range(f) / s``; beyond 3e6 nodes a :class:`NumericGEInputError` says so.
 
-Error estimate and decision
----------------------------
+Error estimate (an estimate, not a bound) and status
+----------------------------------------------------
 Each call computes the profile twice, at the working resolution and at half of it (noisy: also
 twice the ``y`` and ``f`` steps); ``errors[k-1]`` is ``2 |lambda_fine - lambda_coarse|`` (the
 factor 2 covers convergence as slow as first order, seen near square-root singularities) plus
@@ -61,7 +62,14 @@ central differences (``~ eps |f| / (1e-6 |f'|)``, about 1e-10 relative in the we
 measured effect on ``lambda`` is below 2e-12).  Kinks of ``f`` that are not turning points
 are not located: they cost ``O(h^2)`` in the cell that holds them, which the comparison sees.
 
-``lambda_k`` is **positive** when ``lambda_k - error_k > tol``, **zero** when
+**This error is a resolution difference, not a bound**: it can be much smaller than the true
+error (``z^4 e^{-2 z^2}`` gives ``lambda_2 = 1.9e-6 +- 1.1e-7`` while the exact value is 0:
+the link is a function of ``z phi(z)``).  The statuses below are therefore statements about
+the *estimate*; :mod:`theory.exponents` never decides an exponent from them -- it decides from
+proofs and rigorous interval enclosures (:mod:`theory._ge_proofs`, :mod:`theory._interval`) and
+shows these numbers only as labelled evidence when it cannot decide.
+
+``lambda_k`` is estimated **positive** when ``lambda_k - error_k > tol``, **zero** when
 ``lambda_k + error_k <= tol``, and **undecided** otherwise.  The tolerance is absolute on the
 natural scale of ``lambda``, ``0 <= lambda_k <= 1 = E[h_k^2]``: the default ``tol = 1e-9`` is
 a billionth of the largest possible value and about a thousand times the typical error
@@ -285,7 +293,10 @@ def conditional_hermite_norms(f, kmax: int, noise: float = 0.0, *, tol: float = 
 def numeric_generative_exponent(f, kmax: int, noise: float = 0.0, *, start: int = 1,
                                 tol: float = DEFAULT_TOL, resolution: int | None = None
                                 ) -> NumericExponent:
-    """Smallest ``k`` in ``[start, kmax]`` with ``lambda_k > tol`` (numeric generative exponent).
+    """Smallest ``k`` in ``[start, kmax]`` whose *estimated* ``lambda_k`` exceeds ``tol``.
+
+    An estimate, not a decision: the error it uses is a resolution difference (module
+    docstring); :func:`theory.exponents.generative_exponent` gives the sound answer.
 
     Returns a :class:`NumericExponent` that unpacks as ``(k or None, lambdas, tol)``;
     ``None`` means every ``lambda_k`` with ``start <= k <= kmax`` is zero within the

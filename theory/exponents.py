@@ -1,4 +1,4 @@
-"""Information, generative and power exponents of a link.
+"""Information, generative and power exponents of a link, each decided soundly or left open.
 
 Definitions (``z ~ N(0, 1)``, ``y = sigma_*(z) + zeta``, ``zeta ~ N(0, s^2)``):
 
@@ -8,30 +8,55 @@ Definitions (``z ~ N(0, 1)``, ``y = sigma_*(z) + zeta``, ``zeta ~ N(0, s^2)``):
   transformation ``T(y) = y^j``.  Without noise ``p_j = IE(sigma_*^j)``; with noise
   ``E[y^j | z] = sum_{l even} C(j, l) s^l (l-1)!! sigma_*^(j-l)``;
 * generative exponent ``GE = min{k >= 1 : E_y[(E[He_k(z) | y])^2] > 0}``, the smallest
-  information exponent of any ``T(y)`` in ``L^2``.
+  information exponent of any ``T(y)`` in ``L^2``.  It does not depend on label noise
+  (see :mod:`theory._ge_proofs`), so it is decided for the noiseless labels.
 
-How the generative exponent is decided, exactly where possible:
+Every exponent is an :class:`Exponent` with a ``status``:
 
-* **upper bound** -- every witness ``T(y) = y^j`` with ``u_k(E[y^j|z]) != 0`` proves
-  ``GE <= k``; in particular ``GE <= IE`` (``j = 1``) and ``GE <= min_j p_j``;
-* **lower bound** -- ``GE >= 1`` always; if ``sigma_*`` is even (checked exactly:
-  ``sigma_*(-z) == sigma_*(z)``) then ``z -> -z`` preserves the law of ``(z, y)`` and
-  ``E[He_k(z) | y] = (-1)^k E[He_k(z) | y] = 0`` for odd ``k``: ``GE >= 2``;
-* a constant link makes ``y`` independent of ``z``: no exponent.
+``exact``
+    decided by exact arithmetic and proofs;
+``certified``
+    decided, with a step that rests on a rigorous floating-point enclosure (interval
+    arithmetic, :mod:`theory._interval`; its one assumption is the stated accuracy of the
+    elementary functions);
+``undecided``
+    ``value`` is ``None`` and ``lower <= exponent <= upper`` is all that is proven
+    (``upper`` ``None``: no witness up to ``searched_to``); numeric estimates may be attached
+    as ``evidence``, labelled as estimates;
+``none``
+    provably no exponent (a constant link: ``y`` is independent of ``z``).
 
-When the bounds meet the answer is exact and the reason says which witness proves
-it (for polynomial links they always meet within a few powers: non-even polynomials have
-``GE = 1``, even non-constant ones ``GE = 2``).  Otherwise the conditional expectations
-are computed numerically (:mod:`theory._numeric_ge`) with a stated tolerance.
+How an information exponent is decided: scan ``u_1, u_2, ...``; a coefficient is *proven zero*
+only when exact (or forbidden by parity), *proven non-zero* when exact or when its rigorous
+enclosure excludes 0.  ``lower`` is the first index not proven zero, ``upper`` the first proven
+non-zero.  Polynomials are scanned to their degree, one coefficient at a time, stopping at the
+first non-zero one (no expansion to the full degree of ``E[y^j|z]``).
+
+How the generative exponent is decided:
+
+* **lower bound** -- ``GE >= 1``; indices ``k`` with ``E[He_k | y] = 0`` proven: odd ``k`` for
+  even links (parity), ``k`` such that ``y`` is a function of ``r_k = He_{k-1} phi`` (an
+  identity, :func:`theory._ge_proofs.function_of_rk`), after peeling strictly monotone
+  layers (:func:`theory._ge_proofs.strip_injective`, which preserves ``sigma(y)``);
+* **upper bound** -- witnesses ``T(y)`` with ``E[T(y) He_k(z)] != 0`` proven: ``T(y) = y^j``
+  (the ``upper`` of each power exponent, hence ``GE <= IE`` and ``GE <= min_j p_j``), the
+  same for the reduced link, and level-set indicators ``T(y) = 1{y <= c}`` certified by
+  interval arithmetic (:func:`theory._ge_proofs.certify_level_witness`).
+
+When the bounds meet the exponent is decided; otherwise it is undecided with both bounds and
+the numeric estimates of ``lambda_k`` (:mod:`theory._numeric_ge`) as evidence.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import sympy as sp
 
 from theory.errors import ExpansionError
-from theory.hermite import HermiteExpansion, hermite_expansion, KMAX_LIMIT
+from theory.hermite import (HermiteExpansion, KMAX_LIMIT, _monomial_to_he, hermite_expansion,
+                            is_exactly_zero)
+from theory._text import expr_text, short_text
 from theory.links import Z, Link, parse_link
 
 __all__ = [
@@ -42,18 +67,34 @@ __all__ = [
     "generative_exponent",
     "LinkProfile",
     "profile",
+    "POLY_DEGREE_LIMIT",
 ]
 
-#: Relative tolerance under which a numeric Hermite coefficient counts as zero.
-NUMERIC_ZERO_TOL = 1e-12
+#: Internal limit: largest polynomial degree (of a link or of ``E[y^j|z]``) whose exponents are
+#: computed exactly.  Beyond it exponents are refused with a message naming this limit.
+POLY_DEGREE_LIMIT = 20_000
+#: Powers ``T(y) = y^j`` tried as generative-exponent witnesses for polynomial links.
+POLYNOMIAL_GE_POWERS = 6
+
+EXACT, CERTIFIED, UNDECIDED, NONE = "exact", "certified", "undecided", "none"
+
+#: What a ``null`` exponent means in JSON output.
+NULL_MEANING = ("null: no value decided -- see the matching *_status: 'none' means provably no "
+                "exponent (constant link), 'undecided' means only the bounds *_lower <= exponent <= "
+                "*_upper are proven (upper null: no witness up to searched_to)")
 
 
 @dataclass(frozen=True)
 class Exponent:
-    """An exponent with how it was decided.
+    """An exponent with how it was decided (see the module docstring for ``status``).
 
-    ``value`` is ``None`` when no index up to ``searched_to`` qualifies ("none up to
-    kmax"), or when the link is constant and there is provably none (``exact`` true).
+    ``value`` is the exponent when ``status`` is ``exact`` or ``certified``, else ``None``;
+    ``lower``/``upper`` are proven bounds (equal to ``value`` when decided; ``upper`` ``None``
+    means no witness up to ``searched_to``); ``only_even`` says that odd indices are proven
+    impossible; ``evidence`` holds ``(k, estimate, spread)`` numeric estimates (not bounds) of
+    ``lambda_k`` for an undecided generative exponent.  ``exact`` is true for ``exact`` and
+    ``none``.  ``tolerance`` is kept for compatibility and is ``None``: no decision rests on a
+    tolerance.
     """
 
     value: int | None
@@ -61,14 +102,57 @@ class Exponent:
     searched_to: int
     reason: str = ""
     tolerance: float | None = None
+    lower: int | None = None
+    upper: int | None = None
+    status: str = EXACT
+    evidence: tuple = ()
+    only_even: bool = False
+
+    @classmethod
+    def decided(cls, k: int, exact: bool, searched_to: int, reason: str, only_even: bool = False) -> "Exponent":
+        return cls(k, exact, searched_to, reason, None, k, k, EXACT if exact else CERTIFIED, (), only_even)
+
+    @classmethod
+    def none(cls, reason: str) -> "Exponent":
+        return cls(None, True, 0, reason, None, None, None, NONE)
+
+    @classmethod
+    def open(cls, lower: int, upper: int | None, searched_to: int, reason: str, evidence=(),
+             only_even: bool = False) -> "Exponent":
+        return cls(None, False, searched_to, reason, None, lower, upper, UNDECIDED, tuple(evidence),
+                   only_even)
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status != UNDECIDED
 
     def __str__(self) -> str:
-        if self.value is None:
-            return "none" if self.exact else f"none up to {self.searched_to}"
-        return f"{self.value}" + ("" if self.exact else " (numeric)")
+        if self.status == NONE:
+            return "none"
+        if self.status == EXACT:
+            return f"{self.value}"
+        if self.status == CERTIFIED:
+            return f"{self.value} (certified)"
+        even = ", even" if self.only_even else ""
+        if self.upper is None:
+            if self.lower is not None and self.lower > self.searched_to:
+                return f"none up to {self.searched_to}"
+            return f"undecided: >= {self.lower}{even} (no index proven up to {self.searched_to})"
+        return f"undecided: {self.lower} <= . <= {self.upper}{even}"
 
     def to_json(self):
         return self.value
+
+    def to_dict(self) -> dict:
+        """JSON-ready description: value, status, proven bounds, reason, evidence (estimates)."""
+        return {"value": self.value, "status": self.status, "lower": self.lower, "upper": self.upper,
+                "searched_to": self.searched_to, "only_even": self.only_even, "reason": self.reason,
+                "evidence": [{"k": k, "lambda_estimate": _finite(v), "estimate_spread": _finite(e),
+                              "kind": "numeric estimate, not a bound"} for k, v, e in self.evidence]}
+
+
+def _finite(x):
+    return x if isinstance(x, (int, float)) and math.isfinite(x) else None
 
 
 def _as_link(link) -> Link:
@@ -81,57 +165,161 @@ def _as_link(link) -> Link:
     raise ExpansionError(f"expected a link, got {type(link).__name__}")
 
 
-def _search_bound(expr: sp.Expr, kmax: int) -> int:
-    """How far to search: the degree for polynomials (exact answer), else ``kmax``."""
-    if expr.is_polynomial(Z):
-        return max(kmax, int(sp.Poly(expr, Z).degree()) if Z in expr.free_symbols else 0)
-    return kmax
+# ---------------------------------------------------------------------------
+# constants
+# ---------------------------------------------------------------------------
+def _constant_value(expr: sp.Expr):
+    """The constant value of ``expr`` if proven constant (everywhere or almost everywhere), else ``None``."""
+    from theory._ge_proofs import proven_constant
+    from theory.hermite import _NotInClass, _pieces
 
-
-def _first_nonzero(expansion: HermiteExpansion, start: int = 1):
-    for c in expansion.coefficients[start:]:
-        if not c.is_zero(NUMERIC_ZERO_TOL):
-            return c
+    if Z not in expr.free_symbols:
+        return expr
+    poly = _poly_form(expr)
+    if poly is not None:
+        return expr if poly.degree() <= 0 else None
+    value = proven_constant(expr)
+    if value is not None:
+        return value
+    if expr.has(sp.Abs, sp.sign, sp.Max, sp.Min, sp.Heaviside):
+        try:
+            branches = [b for b, _l, _r in _pieces(expr)]
+        except (_NotInClass, TypeError, ValueError, NotImplementedError, AttributeError, ArithmeticError,
+                sp.PolynomialError, RecursionError):
+            return None
+        if all(Z not in b.free_symbols for b in branches) and all(
+                is_exactly_zero(sp.expand(b - branches[0])) for b in branches[1:]):
+            return branches[0]
     return None
 
 
-def _ie_of_expr(expr: sp.Expr, kmax: int) -> Exponent:
+# ---------------------------------------------------------------------------
+# information exponents
+# ---------------------------------------------------------------------------
+def _poly_form(expr):
+    """``sympy.Poly`` in ``z`` with numeric coefficients, or ``None``."""
+    if isinstance(expr, sp.Poly):
+        return expr
+    if not expr.is_polynomial(Z):
+        return None
+    poly = sp.Poly(expr, Z)
+    if any(c.free_symbols for c in poly.coeffs()):
+        return None
+    return poly
+
+
+def _poly_ie(poly: sp.Poly) -> Exponent:
+    """Exact IE of a polynomial: ``u_k = sum_n c_n T(k, j)``, ``n = k + 2j``, from ``k = 1`` up.
+
+    ``T(k, j) = n! / (k! 2^j j!) = C(n, k) (2j-1)!!`` is the coefficient of ``He_k`` in ``z^n``;
+    ``T(k, j+1) = T(k, j) (k+2j+1)(k+2j+2) / (2j+2)`` (an exact integer division), so each ``u_k``
+    costs ``O(degree)`` integer operations and the scan stops at the first non-zero ``u_k``.
+    """
+    deg = poly.degree()
+    if deg > POLY_DEGREE_LIMIT:
+        raise ExpansionError(
+            f"internal limit: exact exponents are computed for polynomials of degree up to "
+            f"{POLY_DEGREE_LIMIT}; this one (possibly E[y^j|z] for a power j) has degree {deg}")
+    coeffs = dict((m[0], c) for m, c in zip(poly.monoms(), poly.coeffs()))
+    rational = all(c.is_Rational for c in coeffs.values())
+    if rational:
+        den = 1
+        for c in coeffs.values():
+            den = den * int(c.q) // math.gcd(den, int(c.q))
+        ints = {n: int(c.p) * (den // int(c.q)) for n, c in coeffs.items()}
+    sparse = len(coeffs) * 20 < deg           # few terms: T(k, j) directly from factorials
+    for k in range(1, deg + 1):
+        if rational and sparse:
+            total = sum(c * _monomial_to_he(n, k) for n, c in ints.items() if n >= k and (n - k) % 2 == 0)
+            if total == 0:
+                continue
+            u = sp.Rational(total, den)
+        elif rational:
+            total, T, n = 0, 1, k
+            while n <= deg:
+                c = ints.get(n)
+                if c:
+                    total += c * T
+                j = (n - k) // 2
+                T = T * (n + 1) * (n + 2) // (2 * j + 2)
+                n += 2
+            if total == 0:
+                continue
+            u = sp.Rational(total, den)
+        else:
+            ns = [n for n in coeffs if n >= k and (n - k) % 2 == 0]
+            if not ns:
+                continue
+            u = sp.Add(*[coeffs[n] * _monomial_to_he(n, k) for n in ns])
+            if is_exactly_zero(u):
+                continue
+        before = f", u_1..u_{k - 1} = 0" if k > 2 else (", u_1 = 0" if k == 2 else "")
+        return Exponent.decided(k, True, deg, f"u_{k} = {_short(u)} != 0{before}")
+    return Exponent.none("constant: every u_k with k >= 1 vanishes")
+
+
+def _short(v) -> str:
+    """A short text for an exact value (its 15-digit value when the exact form is long)."""
+    if isinstance(v, sp.Basic) and sp.count_ops(v) > 30:
+        return expr_text(sp.N(v, 15))
+    text = expr_text(v)
+    return text if len(text) <= 80 else expr_text(sp.N(v, 15))
+
+
+def _ie_of_expr(expr, kmax: int, expansion: HermiteExpansion | None = None) -> Exponent:
+    poly = _poly_form(expr) if not isinstance(expr, sp.Poly) else expr
+    if poly is not None:
+        if poly.degree() <= 0:
+            return Exponent.none("constant: every u_k with k >= 1 vanishes")
+        return _poly_ie(poly)
     if Z not in expr.free_symbols:
-        return Exponent(None, True, 0, "constant: every u_k with k >= 1 vanishes")
-    bound = _search_bound(expr, kmax)
-    if bound > KMAX_LIMIT:
-        raise ExpansionError(f"degree {bound} exceeds the supported kmax {KMAX_LIMIT}")
-    expansion = hermite_expansion(expr, bound)
-    first = _first_nonzero(expansion)
-    exact_all = expansion.is_exact
-    poly = expr.is_polynomial(Z)
+        return Exponent.none("constant: every u_k with k >= 1 vanishes")
+    if _constant_value(expr) is not None:
+        return Exponent.none("constant (proven): every u_k with k >= 1 vanishes")
+    if expansion is None or expansion.kmax < kmax:
+        first_try = min(kmax, _FIRST_SCAN)
+        if first_try < kmax:          # most exponents are small: look at a few coefficients first
+            result = _scan_ie(hermite_expansion(expr, first_try), first_try, kmax)
+            if result.is_decided:
+                return result
+        expansion = hermite_expansion(expr, kmax)
+    return _scan_ie(expansion, kmax, kmax)
+
+
+_FIRST_SCAN = 8
+
+
+def _scan_ie(expansion: HermiteExpansion, upto: int, kmax: int) -> Exponent:
+    """IE from ``u_1..u_upto``: first index not proven zero, first proven non-zero."""
+    lower, first = 1, None
+    for c in expansion.coefficients[1:upto + 1]:
+        if c.proven_zero and lower == c.k:
+            lower = c.k + 1
+            continue
+        if c.proven_nonzero:
+            first = c
+            break
+    if first is not None and first.k == lower:
+        k = first.k
+        before = f", u_1..u_{k - 1} = 0" if k > 2 else (", u_1 = 0" if k == 2 else "")
+        if first.is_exact:
+            return Exponent.decided(k, True, kmax, f"u_{k} = {_short(first.exact)} != 0{before}")
+        return Exponent.decided(k, False, kmax, f"u_{k} = {first.value:.6g} +- {first.error:.1g} "
+                                f"(rigorous enclosure) != 0{before}")
+    unknown = [c for c in expansion.coefficients[lower:(first.k if first else upto + 1)]
+               if not c.proven_zero]
+    why = ", ".join(f"u_{c.k} = {c.value:.3g} +- {c.error:.1g}" + ("" if c.rigorous else " (estimate)")
+                    for c in unknown[:4])
     if first is None:
-        if poly or (exact_all and _is_constant_a_e(expr)):
-            return Exponent(None, True, bound, "all u_k vanish for 1 <= k <= degree")
-        return Exponent(None, False, bound, f"u_1..u_{bound} vanish" + ("" if exact_all else " numerically"),
-                        None if exact_all else NUMERIC_ZERO_TOL)
-    prefix_exact = all(c.is_exact for c in expansion.coefficients[1:first.k + 1])
-    if prefix_exact:
-        before = f", u_1..u_{first.k - 1} = 0" if first.k > 2 else (", u_1 = 0" if first.k == 2 else "")
-        return Exponent(first.k, True, bound, f"u_{first.k} = {first.exact} != 0{before}")
-    return Exponent(first.k, False, bound,
-                    f"u_{first.k} = {first.value:.6g} +- {first.error:.1g}; earlier |u_k| <= tolerance",
-                    NUMERIC_ZERO_TOL)
-
-
-def _is_constant_a_e(expr: sp.Expr) -> bool:
-    """``expr`` equals a constant except on a null set (e.g. ``sign(z)**2``)."""
-    from theory.hermite import _NotInClass, _pieces
-
-    try:
-        values = {sp.simplify(branch) for branch, _left, _right in _pieces(expr)}
-    except _NotInClass:
-        return False
-    return len(values) == 1 and Z not in next(iter(values)).free_symbols
+        if lower > kmax:
+            return Exponent.open(kmax + 1, None, kmax, f"u_1..u_{kmax} = 0 exactly; not proven constant")
+        return Exponent.open(lower, None, kmax, f"no u_k (k <= {kmax}) proven non-zero; undecided: {why}")
+    return Exponent.open(lower, first.k, kmax,
+                         f"u_{first.k} != 0 proven; not decided whether {why} vanish")
 
 
 def information_exponent(link, kmax: int = 10) -> Exponent:
-    """Information exponent of a link: exact for exact coefficients, numeric otherwise.
+    """Information exponent of a link (exact, certified by a rigorous enclosure, or undecided).
 
     For polynomial links the search runs to the degree, so the answer is exact whatever
     ``kmax`` is.
@@ -142,11 +330,22 @@ def information_exponent(link, kmax: int = 10) -> Exponent:
     3
     >>> information_exponent("relu").value
     1
-    >>> str(information_exponent("5"))
-    'none'
+    >>> str(information_exponent("5")), str(information_exponent("tanh"))
+    ('none', '1 (certified)')
     """
     link = _as_link(link)
     return _ie_of_expr(link.expr, kmax)
+
+
+def _noise_terms(s, j):
+    """``[(coefficient, power of f)]`` of ``E[(f + s xi)^j | z] = sum_{l even} C(j, l) s^l (l-1)!! f^(j-l)``."""
+    out = []
+    for l in range(0, j + 1, 2):
+        moment = sp.factorial2(l - 1) if l else 1
+        coef = sp.binomial(j, l) * s**l * moment
+        if coef != 0:
+            out.append((coef, j - l))
+    return out
 
 
 def conditional_power(link: Link, j: int) -> sp.Expr:
@@ -157,13 +356,30 @@ def conditional_power(link: Link, j: int) -> sp.Expr:
     >>> conditional_power(parse_link("z", noise=1), 2)
     z**2 + 1
     """
-    s = link.noise
     f = link.expr
-    total = sp.Integer(0)
-    for l in range(0, j + 1, 2):
-        moment = sp.factorial2(l - 1) if l else 1
-        total += sp.binomial(j, l) * s**l * moment * f ** (j - l)
-    return sp.expand(total) if f.is_polynomial(Z) else total
+    poly = _poly_form(f)
+    if poly is not None:
+        return _conditional_power_poly(poly, link.noise, j).as_expr()
+    return sp.Add(*[c * f**n for c, n in _noise_terms(link.noise, j)])
+
+
+def _conditional_power_poly(poly: sp.Poly, s, j: int) -> sp.Poly:
+    total = sp.Poly(0, Z)
+    for c, n in _noise_terms(s, j):
+        total = total + poly**n * c
+    return total
+
+
+def _power_ie(link: Link, j: int, kmax: int) -> Exponent:
+    poly = _poly_form(link.expr)
+    if poly is not None:
+        deg = poly.degree() * j
+        if deg > POLY_DEGREE_LIMIT:
+            raise ExpansionError(
+                f"internal limit: E[y^{j}|z] has degree {deg} > {POLY_DEGREE_LIMIT}, the largest "
+                f"polynomial degree handled exactly (ask for fewer powers)")
+        return _ie_of_expr(_conditional_power_poly(poly, link.noise, j), kmax)
+    return _ie_of_expr(conditional_power(link, j), kmax)
 
 
 def power_exponents(link, powers: int = 3, kmax: int = 10) -> dict[int, Exponent]:
@@ -177,12 +393,34 @@ def power_exponents(link, powers: int = 3, kmax: int = 10) -> dict[int, Exponent
     link = _as_link(link)
     if isinstance(powers, bool) or not isinstance(powers, int) or not 1 <= powers <= 12:
         raise ExpansionError(f"powers must be an integer in [1, 12], got {powers!r}")
-    return {j: _ie_of_expr(conditional_power(link, j), kmax) for j in range(1, powers + 1)}
+    return {j: _power_ie(link, j, kmax) for j in range(1, powers + 1)}
+
+
+# ---------------------------------------------------------------------------
+# generative exponent
+# ---------------------------------------------------------------------------
+def _lower_reason(lower: int, vanish: dict, steps) -> str:
+    if lower == 1:
+        return "GE >= 1 by definition"
+    parts = []
+    odd = [k for k in range(1, lower) if k % 2 and vanish.get(k) == "the link is even"]
+    if odd:
+        parts.append("sigma_* is even, so E[He_k(z)|y] = 0 for odd k")
+    for k in range(1, lower):
+        if k not in odd:
+            parts.append(f"k = {k}: {vanish[k]}")
+    text = "; ".join(parts)
+    if steps and any("r_" in vanish.get(k, "") or "phi(z)" in vanish.get(k, "") for k in range(1, lower)):
+        text += f" (after peeling strictly monotone layers: {'; '.join(steps)})"
+    return f"{text}: GE >= {lower}"
 
 
 def generative_exponent(link, kmax: int = 10, powers: int = 6,
                         _powers_cache: dict[int, Exponent] | None = None) -> Exponent:
-    """Generative exponent, exact when symmetry and power witnesses meet, else numeric.
+    """Generative exponent: exact, certified, or undecided with proven bounds (never a guess).
+
+    Decided for the noiseless labels (the generative exponent does not depend on label noise);
+    ``_powers_cache`` may hold noiseless power exponents already computed.
 
     Examples
     --------
@@ -190,46 +428,115 @@ def generative_exponent(link, kmax: int = 10, powers: int = 6,
     (1, 2)
     >>> generative_exponent("He3").reason
     'GE >= 1 by definition; GE <= 1: u_1(E[y^3|z]) != 0 (T(y) = y^3)'
+    >>> g = generative_exponent("z**4*exp(-2*z**2)")
+    >>> g.value, g.status
+    (4, 'exact')
     """
+    from theory._ge_proofs import certify_level_witness, lambda_estimates, strip_injective, vanishing_indices
+
     link = _as_link(link)
-    if link.is_constant:
-        return Exponent(None, True, 0, "constant link: y is independent of z")
-    even = link.is_even
-    lower = 2 if even else 1
-    lower_reason = ("sigma_* is even, so E[He_k(z)|y] = 0 for odd k: GE >= 2" if even
-                    else "GE >= 1 by definition")
+    f = link.expr
+    if _constant_value(f) is not None:
+        return Exponent.none("constant link: y is independent of z")
+    noiseless = Link(f, link.name)
     cache = dict(_powers_cache or {})
-    upper, witness, upper_exact = None, None, True
-    for j in range(1, powers + 1):
+    core, steps = strip_injective(f)
+    vanish = vanishing_indices(f, core, kmax)
+    lower = next((k for k in range(1, kmax + 2) if k not in vanish), kmax + 1)
+    only_even = all(k in vanish for k in range(1, kmax + 1, 2))
+    witnesses: list = []       # (k, exact, text)
+
+    def best():
+        return min((w[0] for w in witnesses), default=None)
+
+    def best_is_exact():
+        return any(ex for k, ex, _t in witnesses if k == best())
+
+    def add_power(e: Exponent, j: int, of: str):
+        if e.upper is None:
+            return
+        if of == "y":
+            cond = "y" if j == 1 else f"E[y^{j}|z]"
+            text = f"u_{e.upper}({cond}) != 0 (T(y) = {'y' if j == 1 else f'y^{j}'})"
+        else:
+            power = "" if j == 1 else f"^{j}"
+            text = (f"u_{e.upper}(h{power}) != 0 for h = {of}, a function of y (y is a strictly "
+                    f"monotone function of h): T(y) = h(y){power}")
+        witnesses.append((e.upper, e.status == EXACT and e.upper == e.lower, text))
+
+    poly = _poly_form(f) is not None
+    n_pow = max(powers, POLYNOMIAL_GE_POWERS) if poly else powers
+    for j in range(1, n_pow + 1):
         if j not in cache:
-            cache[j] = _ie_of_expr(conditional_power(link, j), kmax)
-        pj = cache[j]
-        if pj.value is not None and (upper is None or pj.value < upper):
-            upper, witness, upper_exact = pj.value, j, pj.exact
-        if upper == lower:
+            cache[j] = _power_ie(noiseless, j, kmax)
+        add_power(cache[j], j, "y")
+        if best() == lower:
             break
-    if upper is not None and upper == lower:
-        t = "y" if witness == 1 else f"y^{witness}"
-        cond = "y" if witness == 1 else f"E[y^{witness}|z]"
-        return Exponent(upper, upper_exact, max(upper, lower),
-                        f"{lower_reason}; GE <= {upper}: u_{upper}({cond}) != 0 (T(y) = {t})")
-    return _numeric_generative(link, kmax, lower, upper, witness, even)
+    if core != f and (best() is None or best() > lower or not best_is_exact()):
+        core_link = Link(core, short_text(core))
+        cpoly = _poly_form(core) is not None
+        for j in range(1, (max(powers, POLYNOMIAL_GE_POWERS) if cpoly else powers) + 1):
+            add_power(_power_ie(core_link, j, kmax), j, short_text(core))
+            if best() == lower and best_is_exact():
+                break
+    if best() is None or best() > lower:
+        top = min(best() - 1 if best() else kmax, kmax)
+        ks = [k for k in range(lower, top + 1) if k not in vanish]
+        w = certify_level_witness(core, ks) if ks else None
+        if w is not None:
+            on = "y" if core == f else f"the reduced link {short_text(core)} (a bijective function of y)"
+            witnesses.append((w.k, False, f"{w.describe()}, computed on {on}"))
+    k_up = best()
+    for k, _ex, text in witnesses:
+        if k in vanish:                       # a proof and a witness disagree: a bug, never an answer
+            raise RuntimeError(f"internal inconsistency for {short_text(f)}: E[He_{k}|y] = 0 is proven "
+                               f"({vanish[k]}) but {text}")
+    note = "" if link.noise == 0 else " (decided for the noiseless labels: GE does not depend on label noise)"
+    lower_reason = _lower_reason(lower, vanish, steps)
+    if k_up is not None and k_up == lower:
+        exact = any(ex for k, ex, _t in witnesses if k == k_up)
+        text = next(t for k, ex, t in sorted(witnesses, key=lambda w: (w[0], not w[1])) if k == k_up)
+        return Exponent.decided(k_up, exact, kmax, f"{lower_reason}; GE <= {k_up}: {text}{note}", only_even)
+    top = min((k_up - 1) if k_up else kmax, kmax)
+    evidence = ()
+    if top >= lower:
+        est = lambda_estimates(core, top)
+        if est is not None:
+            evidence = tuple((k, v, e) for k, v, e in est if k >= lower and k not in vanish)
+    if k_up is None:
+        upper_text = f"no witness T(y) proven for k <= {kmax}"
+    else:
+        upper_text = "GE <= " + str(k_up) + ": " + next(t for k, _e, t in witnesses if k == k_up)
+    open_ks = [k for k in range(lower, (k_up or kmax + 1)) if k not in vanish]
+    ev_text = ""
+    if evidence:
+        ev_text = "; numeric estimates (not bounds): " + ", ".join(
+            f"lambda_{k} ~ {v:.3g} (spread {e:.1g})" for k, v, e in evidence[:4])
+    reason = (f"{lower_reason}; {upper_text}; not decided whether E[He_k|y] = 0 for k in "
+              f"{open_ks}{ev_text}{note}")
+    return Exponent.open(lower, k_up, kmax, reason, evidence, only_even)
 
 
-def _numeric_generative(link: Link, kmax: int, lower: int, upper, witness, even) -> Exponent:
-    from theory import _numeric_ge
+# ---------------------------------------------------------------------------
+# profile
+# ---------------------------------------------------------------------------
+_CONVENTIONS = {
+    "basis": "probabilists' Hermite He_k, u_k = E[f(z) He_k(z)]/k!, z ~ N(0,1); normalised basis "
+             "h_k = He_k/sqrt(k!) has coefficients sqrt(k!) u_k",
+    "exponent_status": "exact: decided by exact arithmetic and proofs; certified: decided with a "
+                       "rigorous floating-point enclosure (interval arithmetic; assumes numpy/scipy "
+                       "elementary functions accurate to 8 ulps); undecided: only the bounds are "
+                       "proven; none: provably no exponent (constant link)",
+    "null": NULL_MEANING,
+    "hermite_error": "numeric coefficients: |value - u_k| <= error; error_is_bound false means the "
+                     "error is a quadrature estimate, not a proven bound; null values are not finite "
+                     "in double precision",
+    "noise": "label noise y = sigma_*(z) + s xi changes power exponents, not IE or GE",
+}
 
-    f = link.numeric("numpy")
-    top = kmax if upper is None else min(kmax, upper - 1)
-    result = _numeric_ge.numeric_generative_exponent(f, top, noise=float(link.noise), start=lower)
-    value, tol = result[0], result[2]
-    if value is not None:
-        return Exponent(value, False, value, f"numeric: E_y[E[He_{value}|y]^2] > tolerance", tol)
-    if upper is not None:
-        return Exponent(upper, False, upper,
-                        f"numeric: E_y[E[He_k|y]^2] <= tolerance for {lower} <= k < {upper}; "
-                        f"GE <= {upper} exactly (T(y) = y^{witness})", tol)
-    return Exponent(None, False, kmax, f"numeric: no k <= {kmax} with E_y[E[He_k|y]^2] > tolerance", tol)
+
+def _exact_text(v) -> str | None:
+    return None if v is None else expr_text(v)
 
 
 @dataclass(frozen=True)
@@ -243,40 +550,55 @@ class LinkProfile:
     power_exponents: dict[int, Exponent] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        """JSON-ready dictionary; ``hermite`` lists ``u_k`` in the ``He_k`` convention."""
+        """JSON-ready dictionary (strict JSON: no NaN/Infinity); conventions are stated in it."""
+        ge, ie = self.generative_exponent, self.information_exponent
         return {
             "link": self.link.name,
-            "expression": str(self.link.expr),
+            "expression": _exact_text(self.link.expr),
             "noise": float(self.link.noise),
             "basis": "He_k (probabilists'), u_k = E[f He_k]/k!",
-            "information_exponent": self.information_exponent.value,
-            "generative_exponent": self.generative_exponent.value,
-            "information_exponent_exact": self.information_exponent.exact,
-            "generative_exponent_exact": self.generative_exponent.exact,
-            "generative_exponent_reason": self.generative_exponent.reason,
+            "conventions": dict(_CONVENTIONS),
+            "information_exponent": ie.value,
+            "generative_exponent": ge.value,
+            "information_exponent_exact": ie.exact,
+            "generative_exponent_exact": ge.exact,
+            "information_exponent_status": ie.status,
+            "generative_exponent_status": ge.status,
+            "information_exponent_lower": ie.lower,
+            "information_exponent_upper": ie.upper,
+            "generative_exponent_lower": ge.lower,
+            "generative_exponent_upper": ge.upper,
+            "generative_exponent_reason": ge.reason,
+            "information_exponent_detail": ie.to_dict(),
+            "generative_exponent_detail": ge.to_dict(),
             "hermite": [
-                {"k": c.k, "exact": None if c.exact is None else str(c.exact), "value": c.value,
-                 "error": c.error, "method": c.method}
+                {"k": c.k, "exact": _exact_text(c.exact), "value": _finite(c.value),
+                 "error": _finite(c.error), "method": c.method, "error_is_bound": c.rigorous}
                 for c in self.expansion.coefficients
             ],
             "power_exponents": {str(j): e.value for j, e in self.power_exponents.items()},
+            "power_exponents_detail": {str(j): e.to_dict() for j, e in self.power_exponents.items()},
         }
 
     def table(self) -> str:
         """A plain-text report."""
-        lines = [f"link      {self.link.name}  =  {self.link.expr}",
+        lines = [f"link      {self.link.name}  =  {_exact_text(self.link.expr)}",
                  f"noise     s = {self.link.noise}",
                  "basis     He_k (probabilists'), u_k = E[f(z) He_k(z)] / k!, z ~ N(0,1)", "",
                  f"{'k':>3}  {'u_k (exact)':<40} {'u_k (numeric)':>22}"]
         for c in self.expansion.coefficients:
-            exact = str(c.exact) if c.exact is not None else "-"
+            exact = _exact_text(c.exact) if c.exact is not None else "-"
             num = f"{c.value:.12g}" + (f" +- {c.error:.1g}" if c.exact is None else "")
+            if c.exact is None and not c.rigorous:
+                num += " (estimate)"
             lines.append(f"{c.k:>3}  {exact:<40} {num:>22}")
         lines += ["", f"information exponent  {self.information_exponent}   ({self.information_exponent.reason})",
                   f"generative exponent   {self.generative_exponent}   ({self.generative_exponent.reason})"]
         if self.power_exponents:
             lines.append("power exponents       " + ", ".join(
                 f"p_{j} = {e}" for j, e in self.power_exponents.items()) + "   (p_j = IE(E[y^j|z]))")
+        lines.append("status: exact = exact arithmetic and proofs; certified = rigorous interval enclosure; "
+                     "undecided = only the bounds shown are proven")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -286,11 +608,12 @@ class LinkProfile:
         from html import escape
 
         rows = "".join(
-            f"<tr><td>{c.k}</td><td>{escape(str(c.exact)) if c.exact is not None else '&ndash;'}</td>"
+            f"<tr><td>{c.k}</td><td>{escape(_exact_text(c.exact)) if c.exact is not None else '&ndash;'}</td>"
             f"<td>{c.value:.10g}</td></tr>" for c in self.expansion.coefficients)
-        powers = ", ".join(f"p<sub>{j}</sub> = {e}" for j, e in self.power_exponents.items())
-        return (f"<p><b>{escape(self.link.name)}</b> = {escape(str(self.link.expr))}, noise s = {self.link.noise}; "
-                f"IE = {self.information_exponent}, GE = {self.generative_exponent}; {powers}</p>"
+        powers = ", ".join(f"p<sub>{j}</sub> = {escape(str(e))}" for j, e in self.power_exponents.items())
+        return (f"<p><b>{escape(self.link.name)}</b> = {escape(_exact_text(self.link.expr))}, noise s = "
+                f"{self.link.noise}; IE = {escape(str(self.information_exponent))}, "
+                f"GE = {escape(str(self.generative_exponent))}; {powers}</p>"
                 f"<table><tr><th>k</th><th>u<sub>k</sub> exact (He<sub>k</sub> basis)</th><th>numeric</th></tr>"
                 f"{rows}</table>")
 
@@ -300,7 +623,7 @@ class LinkProfile:
         return "$" + profile_latex(self) + "$"
 
 
-def profile(link, *, kmax: int = 10, powers: int = 3, noise=None) -> LinkProfile:
+def profile(link, *, kmax: int = 10, powers: int = 3, noise=None, progress=None) -> LinkProfile:
     """Hermite expansion, information, generative and power exponents of a link.
 
     Parameters
@@ -313,6 +636,10 @@ def profile(link, *, kmax: int = 10, powers: int = 3, noise=None) -> LinkProfile
         Power exponents ``p_1 .. p_powers``.
     noise : number, optional
         Label-noise standard deviation (overrides the link's).
+    progress : callable, optional
+        Called with a short text before each stage (expansion, each power, the generative
+        exponent), for callers that show progress on long requests (``kmax`` 200, 12 powers:
+        a few seconds).
 
     Examples
     --------
@@ -327,8 +654,17 @@ def profile(link, *, kmax: int = 10, powers: int = 3, noise=None) -> LinkProfile
         link = link.with_noise(noise)
     if isinstance(kmax, bool) or not isinstance(kmax, int) or not 1 <= kmax <= KMAX_LIMIT:
         raise ExpansionError(f"kmax must be an integer in [1, {KMAX_LIMIT}], got {kmax!r}")
+    if isinstance(powers, bool) or not isinstance(powers, int) or not 1 <= powers <= 12:
+        raise ExpansionError(f"powers must be an integer in [1, 12], got {powers!r}")
+    say = progress or (lambda _text: None)
+    say(f"Hermite coefficients u_0..u_{kmax}")
     expansion = hermite_expansion(link, kmax)
-    ie = information_exponent(link, kmax)
-    pw = power_exponents(link, powers, kmax)
-    ge = generative_exponent(link, kmax, powers=max(powers, 6), _powers_cache=pw)
+    ie = _ie_of_expr(link.expr, kmax, expansion=expansion)
+    pw = {1: ie}
+    for j in range(2, powers + 1):
+        say(f"power exponent p_{j} ({j}/{powers})")
+        pw[j] = _power_ie(link, j, kmax)
+    cache = pw if link.noise == 0 else {1: ie}
+    say("generative exponent")
+    ge = generative_exponent(link, kmax, powers=powers, _powers_cache=cache)
     return LinkProfile(link, expansion, ie, ge, pw)

@@ -893,19 +893,28 @@ def hermite_latex(profile_or_link, kmax: int | None = None, *, role: str = "targ
 
 
 def _exponent_cells(printer, e) -> list[str]:
-    value = "none" if e.value is None else f"${e.value}$"
-    if e.value is None and not e.exact:
-        value = rf"none up to ${e.searched_to}$"
-    how = "exact" if e.exact else (rf"numeric (tol.\ ${printer._print(sp.Float(e.tolerance, 2))}$)"
-                                   if e.tolerance else "numeric")
+    """``[value, how decided, reason]`` cells for one :class:`~theory.exponents.Exponent`."""
+    status = getattr(e, "status", "exact" if e.exact else "certified")
+    if e.value is not None:
+        value = f"${e.value}$"
+    elif status == "none":
+        value = "none"
+    elif e.upper is None:
+        value = (rf"none up to ${e.searched_to}$" if e.lower is not None and e.lower > e.searched_to
+                 else rf"$\ge {e.lower}$")
+    else:
+        value = rf"${e.lower} \le \cdot \le {e.upper}$"
+    how = {"exact": "exact", "none": "exact", "certified": "certified (rigorous interval enclosure)",
+           "undecided": "undecided (only the bounds are proven)"}.get(status, status)
     return [value, how, r"{\small " + escape_text(e.reason) + "}"]
 
 
 def exponents_latex(profile) -> str:
     r"""A table of the information, generative and power exponents of a link (text-mode fragment).
 
-    Each row says how the exponent was decided (exact witness or numeric tolerance); below it,
-    the online-SGD sample complexity ``d^{(p-1) v 1}`` at ``p = IE``.
+    Each row says how the exponent was decided (exact; certified by a rigorous interval
+    enclosure; or undecided, with the proven bounds); below it, the online-SGD sample
+    complexity ``d^{(p-1) v 1}`` at ``p = IE`` when the information exponent is decided.
 
     Examples
     --------
