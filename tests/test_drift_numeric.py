@@ -77,15 +77,21 @@ def test_forced_numeric_agrees_with_exact(rule, target, student, kw):
             n = numeric.terms[i][mono]
             truth = float(sp.N(v.exact, 30))
             assert abs(n.value - truth) <= n.error, (i, mono, n, truth)
-            assert n.error <= 1e-12 * max(1.0, abs(truth))  # the bound is tight enough to mean something
+            # the bound is tight enough to mean something: the Hermite engine's enclosures are proven
+            # (interval Taylor remainders), about 1e-12 relative per coefficient and up to ~1e-9 after the
+            # sums of large terms of both signs in squared-loss psi; any sign decision here is far above it
+            assert n.error <= 1e-8 * max(1.0, abs(truth))
             checked += 1
     assert checked >= 1
     m_exact, m_num = psi_moment_expansion(r, 2), psi_moment_expansion(r, 2, force_numeric=True)
     for mono, v in m_exact.terms.items():
         n = m_num.terms[mono]
         truth = float(sp.N(v.exact, 30))
-        # E[psi^2] sums large terms of both signs (y^6 z^8 ... for squared loss), so its bound is looser
-        assert abs(n.value - truth) <= n.error and n.error <= 1e-9 * max(1.0, abs(truth))
+        # E[psi^2] sums large terms of both signs (y^6 z^8 ... for squared loss), and the proven enclosures
+        # of those high-degree cores are pessimistic (1e-4 relative for the eta^4 term of squared-loss
+        # He3). The refined curve uses only the signs of these terms: require the bound to certify each
+        # sign with a margin of 1000.
+        assert abs(n.value - truth) <= n.error and n.error <= 1e-3 * max(1.0, abs(truth))
 
 
 # ---------------------------------------------------------------------------
@@ -103,7 +109,7 @@ def test_online_tanh_is_i_u_i_squared():
         ref, ref_err = i * ui**2, 2 * i * abs(ui) * ei + 1e-16
         (v,) = dr.terms[i].values()
         assert abs(v.value - ref) <= v.error + ref_err, (i, v, ref)
-        assert v.error < 1e-14
+        assert v.error < 1e-10  # a proven bound (interval enclosure), about 3e-12 here
 
 
 @pytest.mark.parametrize("target, student, f_t, f_s, ds", [
@@ -146,7 +152,7 @@ def test_psi_second_moment_numeric_against_quadrature():
             ref_err += abs(ey) * eeg + abs(eg) * eey
     value = float(m.expr.subs({ETA: eta, A: a}))
     bound = float(m.error.subs({ETA: eta, A: abs(a)}))
-    assert abs(value - ref) <= bound + 10 * ref_err + 1e-14 and bound < 1e-14
+    assert abs(value - ref) <= bound + 10 * ref_err + 1e-14 and bound < 1e-10  # proven bound, ~8e-12
     assert float(psi_second_moment(r).subs(ETA, eta)) == pytest.approx(value, rel=1e-15)
 
 

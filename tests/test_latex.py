@@ -196,14 +196,17 @@ SIMULATION = {"caption": "exact chain, d = 50, 100 runs a point (made-up numbers
 def test_fragments_compile(tmp_path, rules, predictions):
     """hermite (exact, closed form, numeric), exponents, psi, mu, theorem, profile: one document each."""
     pieces = {
+        # 1e-20*tanh: numeric coefficients printed as a \cdot 10^{-n} that then carry the dagger mark
         "hermite": [tl.hermite_latex("He3", 5), tl.hermite_latex("relu", 6), tl.hermite_latex("tanh", 5),
+                    tl.hermite_latex("1e-20*tanh(z)", 3),
                     tl.hermite_latex(profile("sign", kmax=5), role="student")],
         "exponents": [tl.exponents_latex(profile("He3", kmax=4)), tl.exponents_latex(profile("He4", kmax=4)),
                       tl.exponents_latex(profile("z**2", kmax=3, noise=1))],
         "psi": [tl.psi_latex(r) for r in rules.values()],
         "mu": [tl.mu_latex(r, 8) for r in rules.values()] + [tl.mu_latex(rules["alt-He3"], 6, symbolic_a=True)],
         "theorem": [tl.theorem_latex(p) for p in predictions.values()],
-        "profile": [r"\[" + tl.profile_latex(profile(link, kmax=6)) + r"\]" for link in ("He3", "relu", "tanh")],
+        "profile": [r"\[" + tl.profile_latex(profile(link, kmax=6)) + r"\]"
+                    for link in ("He3", "relu", "tanh", "1e-20*tanh(z)")],
     }
     for kind, fragments in pieces.items():  # one document per kind keeps the test fast
         for fragment in fragments:

@@ -322,7 +322,7 @@ def _core_coefficients(core: sp.Expr, kmax: int, force_numeric: bool) -> tuple[V
             # a failure inside the Hermite engine: refuse clearly rather than guess
             raise RuleError(f"the Hermite coefficients of {core} (needed by the drift) could not be computed: "
                             f"{type(exc).__name__}: {str(exc).strip()[:120] or 'no detail'}") from None
-        values = _with_floor(core, [None if c.exact is not None else (c.value, c.error)
+        values = _with_floor(core, [None if c.exact is not None else (c.value, c.error, c.rigorous)
                                     for c in expansion.coefficients], expansion.coefficients)
     _CORES[key] = (kmax, values)
     return values
@@ -341,6 +341,8 @@ def _with_floor(core, numeric, coefficients=None) -> tuple[Value, ...]:
     comes out as ``-4e-39 +- 2e-64``).  So each error is raised to at least
     ``NUMERIC_FLOOR * S * sqrt(k!) / k!`` with ``S`` a scale of ``f`` (the largest of
     ``sqrt(j!) |u_j|`` and of ``|f|`` at a few points), and by the float rounding of the value.
+    Items are ``(value, error, rigorous)``; an estimate that is not a proven bound
+    (``rigorous`` false) is widened to cover 0, so that no sign is ever certified from it.
     """
     scale = 0.0
     for j, item in enumerate(numeric):
@@ -361,9 +363,13 @@ def _with_floor(core, numeric, coefficients=None) -> tuple[Value, ...]:
         if item is None:
             out.append(Value.exact_(coefficients[k].exact) if coefficients is not None else _ZERO)
             continue
-        value, error = item
+        value, error, rigorous = item
         floor = NUMERIC_FLOOR * scale * math.sqrt(math.factorial(k)) / math.factorial(k)
-        out.append(Value.numeric(value, max(error, floor) + abs(value) * 2.0**-52))
+        error = max(error, floor) + abs(value) * 2.0**-52
+        if not rigorous:
+            # a quadrature estimate without a proven bound never certifies a sign: widen it to cover 0
+            error = max(error, 2.0 * abs(value))
+        out.append(Value.numeric(value, error))
     return tuple(out)
 
 

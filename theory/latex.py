@@ -354,7 +354,8 @@ class _Approx(sp.Basic):
 
     def _latex(self, printer):
         value = float(self.args[0])
-        return rf"{printer._print(sp.Float(abs(value), 10))}^{{\dagger}}"
+        # braced: a value printed as ``a \cdot 10^{-17}`` must not take a second superscript
+        return rf"{{{printer._print(sp.Float(abs(value), 10))}}}^{{\dagger}}"
 
     def could_extract_minus_sign(self):
         return float(self.args[0]) < 0
