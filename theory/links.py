@@ -23,6 +23,7 @@ from typing import Mapping
 import mpmath
 import sympy as sp
 
+from theory._asymptotics import _hi, _lo, constant_enclosure, constant_log10
 from theory.errors import LinkError
 
 __all__ = [
@@ -62,6 +63,8 @@ MAX_TERMS = 5000
 MAX_EXACT_DIGITS = 2000
 #: Non-smooth pieces (Abs, sign, Heaviside, Max, Min, relu).
 MAX_NONSMOOTH = 16
+#: Nested function applications inside a constant (exp(exp(1)) has 2).
+MAX_CONSTANT_NESTING = 8
 
 
 def hermite_polynomial(k: int, var: sp.Expr = Z) -> sp.Expr:
@@ -181,20 +184,16 @@ def _digits(n: int) -> float:
 
 
 def _log10_abs(value: sp.Expr) -> float | None:
-    """``log10 |value|`` of a real constant (``-inf`` for 0), ``None`` when it cannot be evaluated."""
-    if value.is_Rational:
-        if value == 0:
-            return -math.inf
-        return math.log10(abs(value.p)) - math.log10(value.q)
-    try:
-        approx = sp.N(value, 15)
-    except (TypeError, ValueError, ArithmeticError, RecursionError):
+    """``log10 |value|`` of a real constant (``-inf`` for 0), ``None`` when it cannot be bounded.
+
+    From a rigorous enclosure computed bottom-up (never SymPy's ``evalf``, whose cost can
+    grow exponentially on nested constants).
+    """
+    bounds = constant_log10(value)
+    if bounds is None:
         return None
-    if not approx.is_Number or approx.is_infinite or approx is sp.nan:
-        return None
-    if approx == 0:
-        return -math.inf
-    return float(mpmath.log10(abs(approx._to_mpmath(60))))
+    low, high = bounds
+    return high if high > -low else low
 
 
 def _log_sum(logs) -> float:
@@ -267,6 +266,17 @@ def _size(expr: sp.Expr, memo: dict) -> _Size:
     return out
 
 
+def _constant_nesting(expr: sp.Expr, memo: dict) -> int:
+    """Depth of nested function applications in a constant (``exp(exp(1))`` has 2)."""
+    key = ("nesting", expr)
+    hit = memo.get(key)
+    if hit is None:
+        inner = max((_constant_nesting(a, memo) for a in expr.args), default=0)
+        hit = inner + (1 if isinstance(expr, sp.Function) else 0)
+        memo[key] = hit
+    return hit
+
+
 def _nonsmooth_count(expr: sp.Expr) -> int:
     """Kinks and jumps: each distinct ``Abs``/``sign``/``Heaviside``, and ``Max``/``Min`` of
     ``n`` arguments counting ``n - 1``."""
@@ -289,6 +299,7 @@ class _Builder:
         self.symbols = symbols
         self.allow_names = allow_names
         self.memo: dict = {}
+        self.seen: set = set()
 
     def fail(self, node: ast.AST | None, why: str):
         token = ""
@@ -299,9 +310,21 @@ class _Builder:
         raise LinkError(f"{self.what} {_short(self.text)!r}: {why}{token}")
 
     # -- size checks -------------------------------------------------------------------
-    def checked(self, node: ast.AST, expr: sp.Expr) -> sp.Expr:
-        """Check a freshly built node against every size limit; return it."""
-        if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+    def checked(self, node: ast.AST | None, expr: sp.Expr) -> sp.Expr:
+        """Check a freshly built node, and every sub-expression not checked before (SymPy and
+        the named links build structure of their own), against every size limit; return it."""
+        todo = [expr]
+        while todo:
+            sub = todo.pop()
+            if sub in self.seen or sub.is_Atom and not sub.is_number:
+                continue
+            self.seen.add(sub)
+            self.check_one(node, sub)
+            todo.extend(a for a in sub.args if isinstance(a, sp.Expr))
+        return expr
+
+    def check_one(self, node, expr: sp.Expr):
+        if expr in (sp.zoo, sp.nan, sp.oo, -sp.oo):
             self.fail(node, "the value is not a finite number (division by zero?)")
         if not expr.free_symbols:
             self.check_constant(node, expr)
@@ -323,7 +346,6 @@ class _Builder:
         if size.digits > MAX_EXACT_DIGITS:
             self.fail(node, f"expanded, its exact coefficients could need {math.ceil(size.digits)} digits, "
                             f"more than the limit {MAX_EXACT_DIGITS}")
-        return expr
 
     def check_magnitude(self, node, value: sp.Expr, name: str):
         log = _log10_abs(value)
@@ -337,17 +359,22 @@ class _Builder:
         if value.is_Rational:
             self.check_magnitude(node, value, "the constant")
             return
-        try:
-            approx = sp.N(value, 15)
-        except (TypeError, ValueError, ArithmeticError, RecursionError):
-            self.fail(node, "this constant cannot be evaluated")
-        if approx.is_Number and approx.is_real is not False:
-            self.check_magnitude(node, value, "the constant")
-            return
-        re_part, im_part = approx.as_real_imag()
-        if im_part.is_Number and im_part != 0:
-            self.fail(node, f"{value} is not a real number (only real values are supported)")
-        self.fail(node, "this constant cannot be evaluated")
+        if value.has(sp.I) or value.is_extended_real is False:
+            self.fail(node, f"{_short(str(value))} is not a real number (only real values are supported)")
+        bounds = constant_log10(value)
+        if bounds is None:
+            box = constant_enclosure(value)
+            if box is not None and -NUMBER_MIN < _lo(box) and _hi(box) < NUMBER_MIN:
+                self.fail(node, f"the constant {_short(str(value))} is below the supported magnitude "
+                                f"{NUMBER_MIN:g} (or 0, which could not be proven)")
+            if box is None or not (mpmath.isfinite(_lo(box)) and mpmath.isfinite(_hi(box))):
+                self.fail(node, f"the constant {_short(str(value))} cannot be evaluated")
+            return  # an enclosure around 0 that reaches into the range: a number in range or 0
+        low, high = bounds
+        if low < math.log10(NUMBER_MIN) - 1e-9 or high > math.log10(NUMBER_MAX) + 1e-9:
+            log = high if high > math.log10(NUMBER_MAX) else low
+            self.fail(node, f"the constant {_approx(value, log)} is out of range: numbers must be 0 or of "
+                            f"magnitude between {NUMBER_MIN:g} and {NUMBER_MAX:g}")
 
     # -- the walk ------------------------------------------------------------------------
     def build(self, node: ast.AST) -> sp.Expr:
@@ -476,6 +503,19 @@ class _Builder:
         if node.keywords:
             self.fail(node, f"keyword arguments to {name}() are not allowed")
         args = [self.build(a) for a in node.args]
+        if all(not a.free_symbols for a in args):
+            nesting = 1 + max((_constant_nesting(a, self.memo) for a in args), default=0)
+            if nesting > MAX_CONSTANT_NESTING:
+                self.fail(node, f"a constant nests {nesting} function applications, more than the limit "
+                                f"{MAX_CONSTANT_NESTING} (SymPy's evaluation of such constants takes time "
+                                f"exponential in their depth)")
+        if name in _EXP_LIKE and len(args) == 1 and not args[0].free_symbols:
+            box = constant_enclosure(args[0])
+            if box is not None and max(abs(_lo(box)), abs(_hi(box))) > _EXP_ARG_MAX:
+                what = ("involves exp(-x) out of range" if name == "sigmoid" else "is out of range")
+                self.fail(node, f"{name}(x) of a number x beyond +-{_EXP_ARG_MAX} (here x is about "
+                                f"{_approx_box(box)}) {what}: numbers must be 0 or of magnitude "
+                                f"between {NUMBER_MIN:g} and {NUMBER_MAX:g}")
         if name in _FUNCTIONS:
             if name in ("Max", "max", "Min", "min"):
                 if len(args) < 2:
@@ -538,6 +578,17 @@ def _nesting_depth(tree: ast.AST) -> int:
     return deepest
 
 
+#: Functions whose value at a number x is about exp(|x|) or exp(-|x|) in size.
+_EXP_LIKE = ("exp", "sinh", "cosh", "sigmoid")
+#: log(NUMBER_MAX) rounded down: exp of a larger argument leaves the range [1e-300, 1e300].
+_EXP_ARG_MAX = 690
+
+
+def _approx_box(box) -> str:
+    mid = (_lo(box) + _hi(box)) / 2
+    return mpmath.nstr(mid, 4)
+
+
 def _short(text: str, limit: int = 80) -> str:
     """``text`` cut to ``limit`` characters for a one-line message."""
     return text if len(text) <= limit else text[: limit - 15] + "..." + text[-12:]
@@ -592,7 +643,10 @@ def parse_expression(text: str, symbols: Mapping[str, sp.Symbol], *, what: str =
       coefficients of magnitude at most ``NUMBER_MAX`` and exact coefficients of at most
       :data:`MAX_EXACT_DIGITS` digits;
     - at most :data:`MAX_NONSMOOTH` non-smooth pieces (``Abs``, ``sign``, ``Heaviside``,
-      ``Max``, ``Min``, ``relu``).
+      ``Max``, ``Min``, ``relu``);
+    - a constant nests at most :data:`MAX_CONSTANT_NESTING` function applications
+      (``exp(-exp(-exp(-1)))`` has 3: SymPy evaluates such constants when it builds them, in
+      time exponential in the depth).
 
     Parameters
     ----------
@@ -650,9 +704,7 @@ def parse_expression(text: str, symbols: Mapping[str, sp.Symbol], *, what: str =
         expr = builder.build(tree)
     except RecursionError:  # a SymPy routine on a legal but deep tree: still the user's input
         raise LinkError(f"{what} {_short(text)!r} is nested too deeply to be processed") from None
-    for sub in sp.preorder_traversal(expr):  # subtrees made by substitution (He3(...)) too
-        if isinstance(sub, sp.Basic) and not sub.is_Atom:
-            builder.checked(None, sub)
+    builder.checked(None, expr)  # everything reachable, subtrees made by substitution too
     pieces = _nonsmooth_count(expr)
     if pieces > MAX_NONSMOOTH:
         raise LinkError(f"{what} {_short(text)!r} has {pieces} non-smooth pieces (Abs, sign, Heaviside, "
