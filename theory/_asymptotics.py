@@ -526,11 +526,8 @@ def _negative_witness(base: sp.Expr, var: sp.Symbol):
 
 def _nonnegative(base: sp.Expr, var: sp.Symbol) -> bool | None:
     """``True``: proven ``base >= 0`` on the line; ``False``: a negative value found; ``None``."""
-    try:
-        if base.is_nonnegative:
-            return True
-    except (TypeError, ValueError, RecursionError):
-        pass
+    # no SymPy assumption queries on user expressions: for cosh/tanh of large arguments they
+    # expand with complex=True and take exponential time in the nesting depth
     whole = _interval(base, iv.mpf([-_INF, _INF]))
     if whole is not None and _lo(whole) >= 0:
         return True
@@ -598,22 +595,12 @@ def _real_value_problem(expr: sp.Expr, var: sp.Symbol) -> str | None:
 
 def _positive_everywhere(base: sp.Expr, var: sp.Symbol) -> bool:
     """Proven ``base > 0`` on the whole line (so it has no real zero)."""
-    try:
-        if base.is_positive:
-            return True
-    except (TypeError, ValueError, RecursionError):
-        pass
     whole = _interval(base, iv.mpf([-_INF, _INF]))
     return whole is not None and _lo(whole) > 0
 
 
 def _zero_free(base: sp.Expr, var: sp.Symbol) -> bool:
     """Proven: ``base`` has no real zero."""
-    try:
-        if base.is_positive or base.is_negative:
-            return True
-    except (TypeError, ValueError, RecursionError):
-        pass
     whole = _interval(base, iv.mpf([-_INF, _INF]))
     return whole is not None and not _contains_zero(whole)
 
@@ -994,7 +981,7 @@ def _strip(base: sp.Expr, var: sp.Symbol) -> list[sp.Expr]:
             continue
         if isinstance(b, (sp.Abs, sp.sign, sp.erf, sp.tanh, sp.sinh)):
             todo.append(b.args[0])  # zero exactly where the argument is
-        elif b.is_Pow and b.exp.is_positive and var not in b.exp.free_symbols:
+        elif b.is_Pow and var not in b.exp.free_symbols and _sign(b.exp) == 1:
             todo.append(b.base)
         elif b.is_Mul:
             todo.extend(b.args)
@@ -1394,6 +1381,32 @@ def _expn(terms: dict, r) -> _Expn:
 _EXPN_BOUNDED = _Expn((), sp.Integer(0))
 
 
+def _expn_neg(a: _Expn) -> _Expn:
+    return _Expn(tuple((k, -c) for k, c in a.terms), a.r, -a.inf)
+
+
+def _exp_expansion(g: _Expn | None) -> _Expn | None:
+    """Expansion of ``exp(g)`` from that of ``g``: only when ``exp(g)`` is bounded, tends to a
+    constant, or tends to +-oo faster than any power (``inf``)."""
+    if g is None:
+        return None
+    if g.inf:
+        return _Expn((), -sp.oo, 1) if g.inf > 0 else _Expn((), -sp.oo)
+    positive = [(k, c) for k, c in g.terms if k > 0]
+    if positive and g.lead[0] > max(g.r, 0):
+        ls = g.lead_sign()
+        if ls is None:
+            return None
+        return _Expn((), -sp.oo, 1) if ls > 0 else _Expn((), -sp.oo)
+    if g.r > 0:
+        return None
+    const = dict(g.terms).get(sp.Integer(0), sp.Integer(0))
+    size = constant_log10(const) if const != 0 else (-math.inf, -math.inf)
+    if g.r < 0 and size is not None and size[1] < 2.8:  # |const| < 600: exp(const) in range
+        return _expn({sp.Integer(0): sp.exp(const)}, g.r)
+    return _EXPN_BOUNDED
+
+
 def _expn_add(a: _Expn, b: _Expn) -> _Expn | None:
     if a.inf or b.inf:
         if a.inf and b.inf and a.inf != b.inf:
@@ -1577,27 +1590,17 @@ class _Tail:
             return None
         g = self.expansion(expr.args[0]) if len(expr.args) == 1 else None
         if isinstance(expr, sp.exp):
+            return _exp_expansion(g)
+        if isinstance(expr, (sp.sinh, sp.cosh)):  # (exp(g) +- exp(-g)) / 2, without building it
             if g is None:
                 return None
-            if g.inf:
-                return _Expn((), -sp.oo, 1) if g.inf > 0 else _Expn((), -sp.oo)
-            positive = [(k, c) for k, c in g.terms if k > 0]
-            if positive and g.lead[0] > max(g.r, 0):
-                ls = g.lead_sign()
-                if ls is None:
-                    return None
-                return _Expn((), -sp.oo, 1) if ls > 0 else _Expn((), -sp.oo)
-            if g.r > 0:
+            up, down = _exp_expansion(g), _exp_expansion(_expn_neg(g))
+            if up is None or down is None:
                 return None
-            const = dict(g.terms).get(sp.Integer(0), sp.Integer(0))
-            size = constant_log10(const) if const != 0 else (-math.inf, -math.inf)
-            if g.r < 0 and size is not None and size[1] < 2.8:  # |const| < 600: exp(const) in range
-                return _expn({sp.Integer(0): sp.exp(const)}, g.r)
-            return _EXPN_BOUNDED
-        if isinstance(expr, (sp.sinh, sp.cosh)):
-            a = expr.args[0]
-            rewritten = (sp.exp(a) - sp.exp(-a)) / 2 if isinstance(expr, sp.sinh) else (sp.exp(a) + sp.exp(-a)) / 2
-            return self.expansion(rewritten)
+            half = _expn({sp.Integer(0): _HALF}, -sp.oo)
+            other = _expn({sp.Integer(0): -_HALF if isinstance(expr, sp.sinh) else _HALF}, -sp.oo)
+            a, b = _expn_mul(up, half), _expn_mul(down, other)
+            return None if a is None or b is None else _expn_add(a, b)
         if isinstance(expr, (sp.tanh, sp.erf, sp.sign, sp.Heaviside)):
             if g is not None:
                 ls = g.lead_sign()
@@ -1685,23 +1688,13 @@ class _Tail:
             return _G_UNKNOWN
         a0 = expr.args[0]
         if isinstance(expr, sp.exp):
-            g = self.expansion(a0)
-            if g is not None:
-                if g.inf:
-                    return _Growth("huge", sign=1) if g.inf > 0 else _G_TINY
-                u = max(g.r, sp.Integer(0))
-                return _g("theta", {k: c for k, c in g.terms if k > u}, sp.Integer(0), u, 1)
-            inner = self.growth(a0)
-            if inner.kind in ("theta", "bigo") and not inner.P and inner.u == 0:
-                if inner.C <= 0:
-                    return _Growth("theta", (), sp.Integer(0), sp.Integer(0), 1)
-                return _g("bigo", {}, sp.Integer(0), inner.C, 1)
-            if inner.kind in ("theta", "huge") and inner.sign is not None and (inner.P or inner.kind == "huge"):
-                return _Growth("huge", sign=1) if inner.sign > 0 else _G_TINY
-            return _G_UNKNOWN
-        if isinstance(expr, (sp.sinh, sp.cosh)):
-            rewritten = (sp.exp(a0) - sp.exp(-a0)) / 2 if isinstance(expr, sp.sinh) else (sp.exp(a0) + sp.exp(-a0)) / 2
-            return self.growth(rewritten)
+            return self._exp_growth(a0, 1)
+        if isinstance(expr, (sp.sinh, sp.cosh)):  # (exp(g) +- exp(-g)) / 2, without building it
+            up = self._exp_growth(a0, 1)
+            down = self._exp_growth(a0, -1)
+            if isinstance(expr, sp.sinh) and down.kind in ("theta", "huge"):
+                down = _Growth(down.kind, down.P, down.C, down.u, -1)
+            return self._add([up, down])
         if isinstance(expr, (sp.tanh, sp.erf, sp.sign, sp.Heaviside)):
             g = self.expansion(a0)
             if g is not None:
@@ -1730,6 +1723,24 @@ class _Tail:
             merged = self._add(parts)
             return _Growth("bigo", merged.P, merged.C, merged.u) if merged.kind in ("theta", "bigo") else (
                 merged if merged.kind in ("zero", "tiny") else _G_UNKNOWN)
+        return _G_UNKNOWN
+
+    def _exp_growth(self, g_expr, sign: int) -> _Growth:
+        """Growth of ``exp(sign * g)``."""
+        g = self.expansion(g_expr)
+        if g is not None:
+            g = g if sign > 0 else _expn_neg(g)
+            if g.inf:
+                return _Growth("huge", sign=1) if g.inf > 0 else _G_TINY
+            u = max(g.r, sp.Integer(0))
+            return _g("theta", {k: c for k, c in g.terms if k > u}, sp.Integer(0), u, 1)
+        inner = self.growth(g_expr)
+        if inner.kind in ("theta", "bigo") and not inner.P and inner.u == 0:
+            if inner.C <= 0:
+                return _Growth("theta", (), sp.Integer(0), sp.Integer(0), 1)
+            return _g("bigo", {}, sp.Integer(0), inner.C, 1)
+        if inner.kind in ("theta", "huge") and inner.sign is not None and (inner.P or inner.kind == "huge"):
+            return _Growth("huge", sign=1) if inner.sign * sign > 0 else _G_TINY
         return _G_UNKNOWN
 
     def _winner(self, expr):
@@ -1917,8 +1928,11 @@ def _rewritten_size(expr: sp.Expr, memo: dict) -> int:
 def _combine_exponentials(expr: sp.Expr, var: sp.Symbol) -> sp.Expr | None:
     """``sinh``/``cosh`` written with ``exp``, expanded and combined: cancellations show."""
     def as_exp(e):
-        return e.replace(sp.cosh, lambda a: (sp.exp(a) + sp.exp(-a)) / 2).replace(
-            sp.sinh, lambda a: (sp.exp(a) - sp.exp(-a)) / 2)
+        return e.replace(sp.cosh, lambda a: (_exp(a) + _exp(-a)) / 2).replace(
+            sp.sinh, lambda a: (_exp(a) - _exp(-a)) / 2)
+
+    def _exp(a):  # built unevaluated: SymPy's eval asks assumptions of the argument
+        return sp.exp(a, evaluate=False) if a.free_symbols else sp.exp(a)
     if _rewritten_size(expr, {}) > 2000:
         return None
     try:
@@ -1967,7 +1981,27 @@ def admissibility_problem(expr: sp.Expr, var: sp.Symbol) -> str | None:
                 f"({type(exc).__name__})")
     if problem is None:
         problem = _probe(expr, var)
+    if problem is None:
+        problem = _magnitude_problem(expr)
     return problem
+
+
+#: Points where a link's values are checked to be representable (|f| <= 1e300).
+_MAGNITUDE_POINTS = (0.0, -1.0, 1.0, -3.0, 3.0, -6.0, 6.0)
+
+
+def _magnitude_problem(expr: sp.Expr) -> str | None:
+    """An admissible link whose value at a point of the Gaussian bulk is proven beyond 1e300
+    (``cosh(cosh(...(cosh(z))))``) cannot be used by the numeric stages: say so."""
+    for p in _MAGNITUDE_POINTS:
+        box = _value(expr, mpmath.mpf(p))
+        if box is None or _contains_zero(box):
+            continue
+        low = min(abs(_lo(box)), abs(_hi(box)))
+        if low > mpmath.mpf(10) ** 300:
+            return (f"takes values beyond the supported magnitude 1e300 (at z = {p:g} |f| is at least "
+                    f"{mpmath.nstr(low, 3)}), which the numeric stages cannot represent")
+    return None
 
 
 def _probe(expr: sp.Expr, var: sp.Symbol) -> str | None:

@@ -51,6 +51,7 @@ MAX_TEXT = 2000
 MAX_DEPTH = 50
 #: Magnitude range of every number, written or computed: 0, or |x| in [NUMBER_MIN, NUMBER_MAX].
 NUMBER_MIN, NUMBER_MAX = 1e-300, 1e300
+_MIN_TEXT, _MAX_TEXT = "1e-300", "1e300"  # NUMBER_MIN, NUMBER_MAX as written in messages
 #: Significant digits of a written number.
 MAX_LITERAL_DIGITS = 40
 #: Largest |exponent| of a numeric power.
@@ -342,7 +343,7 @@ class _Builder:
                             f"limit {MAX_TERMS}")
         if size.log_norm > math.log10(NUMBER_MAX) + 1e-9:
             self.fail(node, f"expanded, its coefficients could reach 1e{math.ceil(size.log_norm)}, "
-                            f"beyond the supported magnitude {NUMBER_MAX:g}")
+                            f"beyond the supported magnitude {_MAX_TEXT}")
         if size.digits > MAX_EXACT_DIGITS:
             self.fail(node, f"expanded, its exact coefficients could need {math.ceil(size.digits)} digits, "
                             f"more than the limit {MAX_EXACT_DIGITS}")
@@ -353,7 +354,7 @@ class _Builder:
             return
         if not (math.log10(NUMBER_MIN) - 1e-9 <= log <= math.log10(NUMBER_MAX) + 1e-9):
             self.fail(node, f"{name} {_approx(value, log)} is out of range: numbers must be 0 or of "
-                            f"magnitude between {NUMBER_MIN:g} and {NUMBER_MAX:g}")
+                            f"magnitude between {_MIN_TEXT} and {_MAX_TEXT}")
 
     def check_constant(self, node, value: sp.Expr):
         if value.is_Rational:
@@ -366,7 +367,7 @@ class _Builder:
             box = constant_enclosure(value)
             if box is not None and -NUMBER_MIN < _lo(box) and _hi(box) < NUMBER_MIN:
                 self.fail(node, f"the constant {_short(str(value))} is below the supported magnitude "
-                                f"{NUMBER_MIN:g} (or 0, which could not be proven)")
+                                f"{_MIN_TEXT} (or 0, which could not be proven)")
             if box is None or not (mpmath.isfinite(_lo(box)) and mpmath.isfinite(_hi(box))):
                 self.fail(node, f"the constant {_short(str(value))} cannot be evaluated")
             return  # an enclosure around 0 that reaches into the range: a number in range or 0
@@ -374,7 +375,7 @@ class _Builder:
         if low < math.log10(NUMBER_MIN) - 1e-9 or high > math.log10(NUMBER_MAX) + 1e-9:
             log = high if high > math.log10(NUMBER_MAX) else low
             self.fail(node, f"the constant {_approx(value, log)} is out of range: numbers must be 0 or of "
-                            f"magnitude between {NUMBER_MIN:g} and {NUMBER_MAX:g}")
+                            f"magnitude between {_MIN_TEXT} and {_MAX_TEXT}")
 
     # -- the walk ------------------------------------------------------------------------
     def build(self, node: ast.AST) -> sp.Expr:
@@ -411,7 +412,7 @@ class _Builder:
         whole, frac, exp_text = match.group("int") or "", match.group("frac") or "", match.group("exp")
         if exp_text is not None and len(exp_text.lstrip("+-").lstrip("0")) > 6:
             self.fail(node, f"the number {_short(seg)} is out of range: numbers must be 0 or of magnitude "
-                            f"between {NUMBER_MIN:g} and {NUMBER_MAX:g}")
+                            f"between {_MIN_TEXT} and {_MAX_TEXT}")
         exponent = (int(exp_text) if exp_text is not None else 0) - len(frac)
         digits = (whole + frac).lstrip("0")
         if not digits:
@@ -426,7 +427,7 @@ class _Builder:
         if magnitude < round(math.log10(NUMBER_MIN)) or magnitude > top or (
                 magnitude == top and stripped != "1"):
             self.fail(node, f"the number {_short(seg)} is out of range: numbers must be 0 or of magnitude "
-                            f"between {NUMBER_MIN:g} and {NUMBER_MAX:g}")
+                            f"between {_MIN_TEXT} and {_MAX_TEXT}")
         mantissa = int(stripped)
         return sp.Integer(mantissa * 10**exponent) if exponent >= 0 else sp.Rational(mantissa, 10**-exponent)
 
@@ -493,7 +494,7 @@ class _Builder:
                 scaled = log * float(exponent)
                 if not math.log10(NUMBER_MIN) - 1e-9 <= scaled <= math.log10(NUMBER_MAX) + 1e-9:
                     self.fail(node, f"the power is about 1e{math.floor(scaled)}, out of range: numbers must be "
-                                    f"0 or of magnitude between {NUMBER_MIN:g} and {NUMBER_MAX:g}")
+                                    f"0 or of magnitude between {_MIN_TEXT} and {_MAX_TEXT}")
         return base**exponent
 
     def _Call(self, node):
@@ -515,13 +516,17 @@ class _Builder:
                 what = ("involves exp(-x) out of range" if name == "sigmoid" else "is out of range")
                 self.fail(node, f"{name}(x) of a number x beyond +-{_EXP_ARG_MAX} (here x is about "
                                 f"{_approx_box(box)}) {what}: numbers must be 0 or of magnitude "
-                                f"between {NUMBER_MIN:g} and {NUMBER_MAX:g}")
+                                f"between {_MIN_TEXT} and {_MAX_TEXT}")
         if name in _FUNCTIONS:
             if name in ("Max", "max", "Min", "min"):
                 if len(args) < 2:
                     self.fail(node, f"{name}() takes at least 2 arguments, got {len(args)}")
             elif len(args) != 1:
                 self.fail(node, f"{name}() takes 1 argument, got {len(args)}")
+            if name in _UNEVALUATED and args[0].free_symbols:
+                # SymPy's eval of cosh/sinh/tanh asks assumptions of the argument, which for
+                # nested or large arguments expands with complex=True: exponential time
+                return self.checked(node, _FUNCTIONS[name](*args, evaluate=False))
             return self.checked(node, _FUNCTIONS[name](*args))
         if self.allow_names and len(args) == 1:
             expr = named_link(name)
@@ -578,6 +583,8 @@ def _nesting_depth(tree: ast.AST) -> int:
     return deepest
 
 
+#: Built unevaluated when their argument depends on a variable (see _Builder._Call).
+_UNEVALUATED = ("sinh", "cosh", "tanh")
 #: Functions whose value at a number x is about exp(|x|) or exp(-|x|) in size.
 _EXP_LIKE = ("exp", "sinh", "cosh", "sigmoid")
 #: log(NUMBER_MAX) rounded down: exp of a larger argument leaves the range [1e-300, 1e300].
@@ -676,7 +683,7 @@ def parse_expression(text: str, symbols: Mapping[str, sp.Symbol], *, what: str =
     >>> parse_expression("1e400*z", {"z": Z})
     Traceback (most recent call last):
     ...
-    theory.errors.LinkError: expression '1e400*z': the number 1e400 is out of range: numbers must be 0 or of magnitude between 1e-300 and 1e+300 at '1e400'
+    theory.errors.LinkError: expression '1e400*z': the number 1e400 is out of range: numbers must be 0 or of magnitude between 1e-300 and 1e300 at '1e400'
     >>> parse_expression("+".join(["z"] * 500), {"z": Z})
     500*z
     """
@@ -909,8 +916,8 @@ def _parse_noise(noise) -> sp.Expr:
     log = _log10_abs(value)
     if log is not None and log != -math.inf and not (
             math.log10(NUMBER_MIN) - 1e-9 <= log <= math.log10(NUMBER_MAX) + 1e-9):
-        raise LinkError(f"noise {noise!r} is out of range: it must be 0 or between {NUMBER_MIN:g} and "
-                        f"{NUMBER_MAX:g}")
+        raise LinkError(f"noise {noise!r} is out of range: it must be 0 or between {_MIN_TEXT} and "
+                        f"{_MAX_TEXT}")
     return value
 
 
