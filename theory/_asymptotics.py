@@ -583,14 +583,36 @@ def _real_value_problem(expr: sp.Expr, var: sp.Symbol) -> str | None:
         if verdict is True:
             continue
         if verdict is False:
-            witness = _negative_witness(base, var)
-            where = ""
-            if witness is not None:
-                where = f" (at z = {witness[0]:g} the base is {mpmath.nstr(witness[1], 4)})"
-            return (f"is not real-valued: the base of {_show(sub)} takes negative values{where}, and a "
-                    f"non-integer power of a negative number is complex (principal branch)")
+            return _complex_witness(expr, sub, base, var)
         return f"could not be certified real-valued: the base of {_show(sub)} could not be proven >= 0"
     return None
+
+
+def _complex_witness(expr, sub, base, var) -> str:
+    """``sub = base**e`` is complex where ``base < 0``; is the whole link complex there too?
+
+    Refuse as "not real-valued" only at a point where the link's own value is complex (it may
+    be real, e.g. ``(z - 1)**0.6 * Heaviside(z - 1)`` is 0 where the power is complex).
+    """
+    points = [k / 8 for k in range(-80, 81)] + [-30.3, 30.3, -100.7, 100.7]
+    points.sort(key=abs)
+    first = None
+    for p in points:
+        box = _value(base, mpmath.mpf(p))
+        if box is None or _hi(box) >= 0:
+            continue
+        first = first if first is not None else (p, (_lo(box) + _hi(box)) / 2)
+        try:
+            v = _complex_value(expr, var, complex(p), {})
+        except (ZeroDivisionError, ValueError, TypeError, OverflowError, _NoValue):
+            continue
+        if math.isfinite(v.real) and math.isfinite(v.imag) and abs(v.imag) > 1e-9 * (1 + abs(v.real)):
+            return (f"is not real-valued: at z = {p:g} the base of {_show(sub)} is "
+                    f"{mpmath.nstr((_lo(box) + _hi(box)) / 2, 4)} < 0, a non-integer power of a negative "
+                    f"number is complex (principal branch), and the link is {v.real:.4g}{v.imag:+.4g}i there")
+    where = f" (e.g. at z = {first[0]:g})" if first is not None else ""
+    return (f"could not be certified real-valued: the base of {_show(sub)} is negative somewhere{where}, "
+            f"where that power is complex, and the link could not be shown real there")
 
 
 def _positive_everywhere(base: sp.Expr, var: sp.Symbol) -> bool:

@@ -9,8 +9,15 @@ Parsing never evaluates user text.  The string is read by :func:`ast.parse` (whi
 builds a syntax tree) and the tree is walked against an allow-list of node types, names
 and functions; anything else raises :class:`~theory.errors.LinkError` naming the
 offending token.  Numeric literals become exact SymPy rationals (``0.1`` is ``1/10``).
-
 ``^`` is accepted as a synonym of ``**``.
+
+Sizes are bounded before and while an expression is built (text, nesting, numbers written
+or computed, degree, expansion, non-smooth pieces: see :func:`parse_expression` and the
+``MAX_*`` constants), for every user expression: links, the custom rule's ``psi`` and the
+noise.  A link is then admitted only if it is certified real-valued and square-integrable
+under the standard Gaussian, at its finite singular points and at both ends
+(:mod:`theory._asymptotics`); otherwise the message says why, or what could not be
+certified, and where.
 """
 from __future__ import annotations
 
@@ -523,10 +530,13 @@ class _Builder:
                     self.fail(node, f"{name}() takes at least 2 arguments, got {len(args)}")
             elif len(args) != 1:
                 self.fail(node, f"{name}() takes 1 argument, got {len(args)}")
-            if name in _UNEVALUATED and args[0].free_symbols:
-                # SymPy's eval of cosh/sinh/tanh asks assumptions of the argument, which for
-                # nested or large arguments expands with complex=True: exponential time
-                return self.checked(node, _FUNCTIONS[name](*args, evaluate=False))
+            if name == "relu":
+                name, args = "Max", [args[0], sp.Integer(0)]
+            if name in _UNEVALUATED and not all(_cheap_to_evaluate(a) for a in args):
+                # SymPy's eval of these asks assumptions of (or compares) the arguments, which for
+                # nested or large non-polynomial arguments expands them with complex=True: time
+                # exponential in the nesting depth (cosh(cosh(cosh(sigmoid(z)**200))) took 5 s)
+                return self.checked(node, _unevaluated(_FUNCTIONS[name], args))
             return self.checked(node, _FUNCTIONS[name](*args))
         if self.allow_names and len(args) == 1:
             expr = named_link(name)
@@ -583,8 +593,28 @@ def _nesting_depth(tree: ast.AST) -> int:
     return deepest
 
 
-#: Built unevaluated when their argument depends on a variable (see _Builder._Call).
-_UNEVALUATED = ("sinh", "cosh", "tanh")
+#: Built unevaluated unless every argument is a polynomial or a constant (see _Builder._Call).
+_UNEVALUATED = ("sinh", "cosh", "tanh", "Max", "max", "Min", "min")
+
+
+def _cheap_to_evaluate(arg: sp.Expr) -> bool:
+    """Constants and polynomials: SymPy's assumptions about them cost little."""
+    return not arg.free_symbols or arg.is_polynomial(*arg.free_symbols)
+
+
+def _unevaluated(function, args):
+    """``function(*args)`` without SymPy's evaluation; for Max/Min, nested calls of the same
+    kind are flattened and repeated arguments dropped (the same function, in fewer terms)."""
+    if function in (sp.Max, sp.Min):
+        flat = []
+        for a in args:
+            for b in (a.args if isinstance(a, function) else (a,)):
+                if b not in flat:
+                    flat.append(b)
+        if len(flat) == 1:
+            return flat[0]
+        return function(*flat, evaluate=False)
+    return function(*args, evaluate=False)
 #: Functions whose value at a number x is about exp(|x|) or exp(-|x|) in size.
 _EXP_LIKE = ("exp", "sinh", "cosh", "sigmoid")
 #: log(NUMBER_MAX) rounded down: exp of a larger argument leaves the range [1e-300, 1e300].
