@@ -18,7 +18,7 @@ candidate point and both ends are certified, refused as "not square-integrable" 
 the leading behaviour is certain, and otherwise refused with "could not certify" and the
 place.  The tools:
 
-- :class:`_Order`, local orders at a point, one-sided (``t -> 0+``, ``z = z0 + s t``): a
+- :class:`_Local`, local orders at a point, one-sided (``t -> 0+``, ``z = z0 + s t``): a
   product adds orders, a power multiplies them, bounded functions have order ``>= 0``, a
   sum takes the minimum and is exact when the minimum is attained once (else the point's
   Taylor coefficients decide, for analytic pieces, or ``sympy.together`` is tried);
@@ -26,8 +26,10 @@ place.  The tools:
   polynomial part of ``g``'s expansion, polynomials their degree, bounded functions
   ``O(1)``; ``sinh``/``cosh`` are written with ``exp`` so that cancellations such as
   ``cosh(z**2) - sinh(z**2) = exp(-z**2)`` are seen;
-- interval arithmetic (:mod:`mpmath.iv`, outward rounded; ``tanh``, ``erf``, ``sinh``,
-  ``cosh`` through their monotonicity) to prove that a base has no zero, to isolate its
+- interval arithmetic (:mod:`mpmath.iv`, outward rounded; ``tanh`` and ``erf`` through
+  their monotonicity, with endpoint values at 80 bits widened; huge arguments of ``exp``-like
+  functions clamped to infinity, which keeps every evaluation cheap and still an
+  enclosure) to prove that a base has no zero, to isolate its
   zeros (exact ones are recognised with ``nsimplify`` and checked exactly; a zero of order
   ``m`` is certified unique in its cell by an enclosure of the ``m``-th derivative that
   excludes 0), and to find a point where a base is negative.
@@ -180,17 +182,18 @@ def _ivn(value) -> object:
     return None
 
 
-def _monotone(f, x, increasing=True):
-    """Enclosure of a monotone function on interval ``x`` from its endpoint values, widened."""
+def _monotone(f, x):
+    """Enclosure of an increasing function on interval ``x``: its endpoint values computed at
+    80 bits (mpmath's functions are accurate to about an ulp there), widened by 2^-70
+    relative, then rounded outward to the interval precision."""
     lo, hi = _lo(x), _hi(x)
     with mpmath.workprec(80):
-        vals = [f(mpmath.mpf(lo)) if mpmath.isfinite(lo) else f(lo),
-                f(mpmath.mpf(hi)) if mpmath.isfinite(hi) else f(hi)]
-    if not increasing:
-        vals.reverse()
-    a, b = (mpmath.mpf(v) for v in vals)
-    pad = lambda v: abs(v) * mpmath.mpf(2) ** -60 + mpmath.mpf(2) ** -1000  # noqa: E731
-    return iv.mpf([a - pad(a), b + pad(b)])
+        a = f(mpmath.mpf(lo)) if mpmath.isfinite(lo) else f(lo)
+        b = f(mpmath.mpf(hi)) if mpmath.isfinite(hi) else f(hi)
+        tiny = mpmath.mpf(2) ** -1000
+        a = a - abs(a) * mpmath.mpf(2) ** -70 - tiny
+        b = b + abs(b) * mpmath.mpf(2) ** -70 + tiny
+        return iv.mpf([a, b])
 
 
 #: Arguments of exp/sinh/cosh/tanh/erf beyond this are clamped to +-inf (the result is then
@@ -204,7 +207,7 @@ def _clamp(x, big):
     for the monotone functions it feeds, and huge arguments cost mpmath no time)."""
     lo, hi = _lo(x), _hi(x)
     if lo < -big:
-        lo = -_INF if hi > -big else -_INF
+        lo = -_INF
     if hi > big:
         hi = _INF
     if lo > big:
@@ -534,8 +537,7 @@ def _nonnegative(base: sp.Expr, var: sp.Symbol) -> bool | None:
     if base.is_polynomial(var):
         poly = sp.Poly(base, var)
         if poly.domain.is_QQ or poly.domain.is_ZZ:
-            roots = sp.real_roots(poly, multiple=False)
-            if any(m % 2 for _r, m in roots):
+            if any(m % 2 for _cell, m in poly.intervals()):  # a sign change
                 return False
             return bool(poly.LC() > 0) if poly.degree() % 2 == 0 else poly.degree() == 0 and poly.LC() >= 0
     if _negative_witness(base, var) is not None:
@@ -561,8 +563,15 @@ def _nonnegative(base: sp.Expr, var: sp.Symbol) -> bool | None:
 
 def _real_value_problem(expr: sp.Expr, var: sp.Symbol) -> str | None:
     """Why ``expr`` is not (or cannot be certified) real-valued, or ``None``."""
-    if expr.has(sp.I):
-        return "is not real-valued: it contains the imaginary unit I"
+    if expr.has(sp.I):  # SymPy made it, e.g. sqrt(-z**2) = I*Abs(z): show a complex value
+        for p in (0.53137, -1.7137, 2.2713, -0.31711):
+            try:
+                v = _complex_value(expr, var, complex(p), {})
+            except (ZeroDivisionError, ValueError, TypeError, OverflowError, _NoValue):
+                continue
+            if math.isfinite(v.real) and math.isfinite(v.imag) and abs(v.imag) > 1e-9 * (1 + abs(v.real)):
+                return f"is not real-valued: at z = {p:g} it is {v.real:.4g}{v.imag:+.4g}i"
+        return "could not be certified real-valued: it contains the imaginary unit I"
     for sub in sp.preorder_traversal(expr):
         if not (isinstance(sub, sp.Pow) and var in sub.free_symbols):
             continue
@@ -667,11 +676,12 @@ class _Point:
             return False
         if s == 0:
             return True
-        try:
-            if sp.simplify(val) == 0:
-                return True
-        except (TypeError, ValueError, ArithmeticError, RecursionError, NotImplementedError):
-            pass
+        if sp.count_ops(val) <= 40:  # small exact constants only: simplify can be slow
+            try:
+                if sp.simplify(val) == 0:
+                    return True
+            except (TypeError, ValueError, ArithmeticError, RecursionError, NotImplementedError):
+                pass
         return None
 
     def sign_of(self, expr: sp.Expr, var: sp.Symbol):
@@ -720,7 +730,6 @@ class _Local:
     def __init__(self, point: _Point, side: int, var: sp.Symbol):
         self.point, self.side, self.var = point, side, var
         self.memo: dict = {}
-        self.taylor_calls = 0
 
     def order(self, expr: sp.Expr) -> _Ord:
         hit = self.memo.get(expr)
@@ -743,15 +752,34 @@ class _Local:
             if s is not None:
                 return _Ord("theta", sp.Integer(0), s)
             return None
+        near = self._near_enclosure(expr)  # bounded away from 0 and oo on one side: Theta(1)
+        if near is not None:
+            return near
         smooth = _localize(expr, self.point, self.var)
         if smooth is None:
-            if expr.is_Add and rough.kind in ("bigo", "unknown"):
+            if expr.is_Add and rough.kind in ("bigo", "unknown") and sp.count_ops(expr) <= _TAYLOR_OPS:
                 together = sp.together(expr)
                 if together != expr and not together.is_Add:
                     return self.order(together)
             return None
         return _taylor_order(smooth, self.point, self.var, self.side)
 
+    def _near_enclosure(self, expr) -> _Ord | None:
+        """``Theta(1)`` with its sign if an enclosure of ``expr`` on ``(z0, z0 + s 2^-20]`` is
+        finite and excludes 0 (e.g. ``2 + sin(1/z)`` near 0)."""
+        centre = _ivn(self.point.value) if self.point.value.is_number else None
+        if centre is None:
+            box = constant_enclosure(self.point.value)
+            centre = box
+        if centre is None:
+            return None
+        step = mpmath.mpf(2) ** -20
+        cell = (iv.mpf([_lo(centre), _hi(centre) + step]) if self.side > 0
+                else iv.mpf([_lo(centre) - step, _hi(centre)]))
+        box = _interval(expr, cell)
+        if box is None or _contains_zero(box) or not (mpmath.isfinite(_lo(box)) and mpmath.isfinite(_hi(box))):
+            return None
+        return _Ord("theta", sp.Integer(0), 1 if _lo(box) > 0 else -1)
 
     def _order(self, expr) -> _Ord:
         var = self.var
@@ -892,6 +920,9 @@ def _localize(expr, point: "_Point", var, cell=None):
         args = [walk(a) for a in e.args]
         if any(a is None for a in args):
             return None
+        if not isinstance(e, (sp.Pow, sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min)) and all(
+                a is b for a, b in zip(args, e.args)):
+            return e  # nothing replaced below: keep the node (no re-evaluation)
         if isinstance(e, sp.Pow):
             base, ex = args
             if not (ex.is_Integer and ex >= 0) and keeps(base) is None:
@@ -1076,10 +1107,12 @@ def _zeros(base: sp.Expr, var: sp.Symbol):
 
 def _isolated_zeros(piece: sp.Expr, var: sp.Symbol):
     """Zeros of a non-polynomial ``piece`` by interval bisection, shell by shell from 0 out."""
-    try:
-        deriv = sp.diff(piece, var)
-    except (TypeError, ValueError, NotImplementedError):
-        deriv = None
+    deriv = None
+    if _cost(piece) <= _TAYLOR_OPS:  # the derivative only sharpens enclosures: skip it when large
+        try:
+            deriv = sp.diff(piece, var)
+        except (TypeError, ValueError, NotImplementedError):
+            deriv = None
     budget = [_EVALUATION_BUDGET]
     seen: list = []
     inner = 0.0
