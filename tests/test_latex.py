@@ -319,7 +319,7 @@ def test_hermite_round_trip():
 
 def test_numeric_coefficients_are_marked():
     text = tl.hermite_latex("tanh", 3)
-    assert r"0.6057055096^{\dagger}" in text and "numeric" in text
+    assert r"{0.6057055096}^{\dagger}" in text and "numeric" in text
     assert r"\mathrm{He}_{1}(z)" in text and "hermite_{prob}" not in text
 
 
