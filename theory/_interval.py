@@ -965,6 +965,8 @@ def _tail_integral(L: float, g: Growth) -> float:
     if kappa <= 0:
         return math.inf
     log_val = g.p * math.log1p(L) + g.b * L - c * L * L
+    if log_val > 700:  # beyond double range: no usable bound from this L
+        return math.inf
     return math.exp(log_val) / kappa * (1 + 1e-9)
 
 

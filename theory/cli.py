@@ -250,13 +250,15 @@ def _run_predict(args) -> int:
     if args.eta is not None and args.d is None:
         raise UsageError("--eta needs --d (the learning rate is evaluated at a finite dimension)")
     prediction = predict(_rule_from_args(args), imax=args.imax)
-    obj = prediction.to_dict()
-    text = prediction.table()
-    if args.d is not None:
-        report = finite_d_report(prediction, args.d, args.eta)
-        obj["finite_d"] = report
-        text += "\n\n" + report["text"]
-    _emit(obj, args.json, text)
+    report = finite_d_report(prediction, args.d, args.eta) if args.d is not None else None
+    if args.json:  # build only the output asked for: printing large exact forms is not free
+        obj = prediction.to_dict()
+        if report is not None:
+            obj["finite_d"] = report
+        _emit(obj, True, "")
+    else:
+        text = prediction.table() + ("\n\n" + report["text"] if report is not None else "")
+        _emit({}, False, text)
     return 0
 
 

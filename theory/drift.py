@@ -75,7 +75,7 @@ from theory.rules import A, D, ETA, SIGMA_DERIVATIVES, Y, Rule
 
 __all__ = ["M", "Value", "Drift", "Moment", "drift_expansion", "target_information_exponent", "drift_coefficients",
            "drift_polynomial", "psi_moment_expansion", "psi_moment", "psi_second_moment", "label_moments",
-           "EXACT_TERMS_LIMIT", "EXACT_OPS_LIMIT", "NUMERIC_FLOOR", "round_up"]
+           "EXACT_TERMS_LIMIT", "EXACT_OPS_LIMIT", "EXACT_BREAKPOINTS_LIMIT", "NUMERIC_FLOOR", "round_up"]
 
 #: The overlap ``m = <w, theta>``.
 M = sp.Symbol("m", real=True)
@@ -110,11 +110,16 @@ class Value:
     True
     """
 
-    __slots__ = ("exact", "mid", "rad", "_zero", "_sign")
+    __slots__ = ("exact", "mid", "rad", "_zero", "_sign", "_accurate")
 
-    def __init__(self, exact, mid, rad):
+    def __init__(self, exact, mid, rad, accurate=False):
         self.exact, self.mid, self.rad = exact, mid, rad
         self._zero = self._sign = None
+        # exact values only: ``mid`` is known to _DPS digits relative (an accurate non-zero mid
+        # proves the value non-zero and gives its sign)
+        self._accurate = accurate
+        if accurate and exact is not None and mid != 0:
+            self._zero, self._sign = False, (1 if mid > 0 else -1)
 
     @classmethod
     def exact_(cls, expr) -> "Value":
@@ -122,7 +127,15 @@ class Value:
             expr = sp.Integer(expr)
         if not isinstance(expr, sp.Expr) or expr.free_symbols:
             raise TypeError(f"an exact Value needs a SymPy number, got {expr!r}")
-        return cls(expr, _mpf(expr) if expr != 0 else mpmath.mpf(0), mpmath.mpf(0))
+        if expr == 0:
+            return cls(expr, mpmath.mpf(0), mpmath.mpf(0))
+        if expr.is_Rational:
+            with mpmath.workdps(_DPS + 5):
+                return cls(expr, mpmath.mpf(int(expr.p)) / int(expr.q), mpmath.mpf(0), accurate=True)
+        try:  # SymPy's evalf tracks its accuracy: a strict result is correct to the digits asked for
+            return cls(expr, _mpf(expr, strict=True), mpmath.mpf(0), accurate=True)
+        except sp.core.evalf.PrecisionExhausted:  # cannot be told from 0 this way: decided later, exactly
+            return cls(expr, _mpf(expr), mpmath.mpf(0))
 
     @classmethod
     def numeric(cls, value, error) -> "Value":
@@ -166,25 +179,36 @@ class Value:
 
     def _demoted(self) -> "Value":
         """An exact value too large to carry (:data:`EXACT_OPS_LIMIT`), as a 45-digit numeric value."""
-        if self.exact is None or sp.count_ops(self.exact) <= EXACT_OPS_LIMIT:
+        if self.exact is None or _nodes_at_most(self.exact, EXACT_OPS_LIMIT) \
+                or sp.count_ops(self.exact) <= EXACT_OPS_LIMIT:
             return self
-        try:
-            mid = _mpf(self.exact, strict=True)
-        except sp.core.evalf.PrecisionExhausted:
-            return self
+        if self._accurate:
+            mid = self.mid
+        else:
+            try:
+                mid = _mpf(self.exact, strict=True)
+            except sp.core.evalf.PrecisionExhausted:
+                return self
         with mpmath.workdps(_DPS):
             return Value(None, mid, abs(mid) * mpmath.mpf(10) ** (5 - _DPS) + mpmath.mpf(10) ** (-2 * _DPS))
 
     def __add__(self, other: "Value") -> "Value":
         if self.exact is not None and other.exact is not None:
-            return Value(self.exact + other.exact, self.mid + other.mid, mpmath.mpf(0))._demoted()
+            # a sum may cancel: its mid is not known to be accurate (re-evaluated if it is demoted)
+            with mpmath.workdps(_DPS + 5):
+                mid = self.mid + other.mid
+            return Value(self.exact + other.exact, mid, mpmath.mpf(0))._demoted()
         with mpmath.workdps(_DPS):
             mid = self.mid + other.mid
             return Value(None, mid, self._numeric_rad() + other._numeric_rad() + abs(mid) * _ROUND)
 
     def __mul__(self, other: "Value") -> "Value":
         if self.exact is not None and other.exact is not None:
-            return Value(self.exact * other.exact, self.mid * other.mid, mpmath.mpf(0))._demoted()
+            # relative errors add in a product: accurate factors give an accurate product
+            with mpmath.workdps(_DPS + 5):
+                mid = self.mid * other.mid
+            return Value(self.exact * other.exact, mid, mpmath.mpf(0),
+                         accurate=self._accurate and other._accurate)._demoted()
         with mpmath.workdps(_DPS):
             mid = self.mid * other.mid
             ra, rb = self._numeric_rad(), other._numeric_rad()
@@ -261,9 +285,20 @@ def _terms_estimate(expr: sp.Expr) -> int:
     return 1
 
 
+#: A core that is not piecewise polynomial (it has exp, sin, ... ) and has more breakpoints than
+#: this is integrated numerically: its exact coefficients would be sums of erf/exp products over
+#: every piece, slow to build and unreadable (piecewise polynomials stay exact at any count).
+EXACT_BREAKPOINTS_LIMIT = 4
+
+
 def _numeric_first(core: sp.Expr) -> bool:
-    return (not core.is_polynomial(Z) and not core.has(*_PIECEWISE)
-            and _terms_estimate(core) > EXACT_TERMS_LIMIT)
+    if core.is_polynomial(Z):
+        return False
+    if not core.has(*_PIECEWISE):
+        return _terms_estimate(core) > EXACT_TERMS_LIMIT
+    transcendental = core.has(sp.exp, sp.sin, sp.cos, sp.sinh, sp.cosh, sp.tanh, sp.erf)
+    atoms = {a for a in core.atoms(*_PIECEWISE)}
+    return transcendental and len(atoms) > EXACT_BREAKPOINTS_LIMIT
 
 
 def _almost_everywhere(core: sp.Expr) -> sp.Expr:
@@ -332,6 +367,11 @@ def _core_coefficients(core: sp.Expr, kmax: int, force_numeric: bool) -> tuple[V
 NUMERIC_FLOOR = 1e-24
 
 
+def _brief(expr: sp.Expr, limit: int = 120) -> str:
+    text = str(expr)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _with_floor(core, numeric, coefficients=None) -> tuple[Value, ...]:
     """Numeric coefficients as :class:`Value` with an error that covers the quadrature's rounding floor.
 
@@ -364,6 +404,10 @@ def _with_floor(core, numeric, coefficients=None) -> tuple[Value, ...]:
             out.append(Value.exact_(coefficients[k].exact) if coefficients is not None else _ZERO)
             continue
         value, error, rigorous = item
+        if not (math.isfinite(value) and math.isfinite(error)):
+            raise RuleError(f"the Hermite coefficient u_{k} of {_brief(core)} (needed by the drift) has no finite "
+                            f"numeric bound: its size ({value:.3g}) or its tails are beyond double precision; "
+                            f"a link whose label moments are this large cannot be predicted numerically (scale it down)")
         floor = NUMERIC_FLOOR * scale * math.sqrt(math.factorial(k)) / math.factorial(k)
         error = max(error, floor) + abs(value) * 2.0**-52
         if not rigorous:
@@ -594,6 +638,18 @@ class _Context:
         return values
 
 
+#: Exact sums with more tree nodes than this are kept as they are (not expanded and factored).
+_TIDY_NODES = 600
+
+
+def _nodes_at_most(expr: sp.Expr, limit: int) -> bool:
+    """Whether ``expr`` has at most ``limit`` tree nodes (stops counting past the limit)."""
+    for n, _node in enumerate(sp.preorder_traversal(expr), 1):
+        if n > limit:
+            return False
+    return True
+
+
 def _as_expr(terms: dict, symbolic_a: bool) -> tuple[sp.Expr, sp.Expr]:
     """``(expression, error bound)`` of ``{(e, f, g): Value}``; exact parts stay exact."""
     exact, numeric, error = [], [], []
@@ -604,7 +660,9 @@ def _as_expr(terms: dict, symbolic_a: bool) -> tuple[sp.Expr, sp.Expr]:
         else:
             numeric.append(sp.Float(mpmath.nstr(v.mid, _FLOAT_DIGITS), _FLOAT_DIGITS) * mono)
             error.append(sp.Float(round_up(v.error), 3) * ETA**e * D**f * (sp.Abs(A) ** g if g else 1))
-    expr = sp.factor_terms(sp.expand(sp.Add(*exact)))
+    expr = sp.Add(*exact)
+    if _nodes_at_most(expr, _TIDY_NODES):
+        expr = sp.factor_terms(sp.expand(expr))  # tidy only what is small: both are superlinear in the size
     if numeric:
         expr = expr + sp.Add(*numeric)
     return expr, sp.Add(*error)

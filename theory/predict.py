@@ -140,11 +140,16 @@ def _irrational(expr: sp.Expr) -> bool:
         or expr.has(sp.pi, sp.E) or any(p.exp.is_Rational and not p.exp.is_Integer for p in expr.atoms(sp.Pow))
 
 
+def _text(expr: sp.Expr) -> str:
+    """``str(expr)``, without SymPy's sorting of terms for large sums (quadratic in their size)."""
+    return str(expr) if len(expr.args) < 40 else sp.sstr(expr, order="none")
+
+
 def _short(expr: sp.Expr, digits: int = 8) -> str:
     """An expression with its floats shown to ``digits`` significant digits (for text output)."""
     floats = expr.atoms(sp.Float)
     if not floats:
-        return str(expr)
+        return _text(expr)
     marks = {f: sp.Symbol(f"__f{k}__") for k, f in enumerate(floats)}
     text = str(expr.xreplace(marks))
     for f, m in marks.items():
@@ -235,11 +240,11 @@ class Prediction:
             "rule": r.name, "loss": r.loss, "target": r.target.name, "student": r.student.name,
             "noise": float(r.target.noise), "a": str(r.a), "order": r.order, "keep_a": r.keep_a,
             "psi": str(r.psi), "psi_label_free": str(r.label_free),
-            "mu": {str(i): str(v) for i, v in self.mu.items()},
+            "mu": {str(i): _text(v) for i, v in self.mu.items()},
             "mu_exact": {str(i): exact[i] for i in self.mu},
             "mu_error": {str(i): str(v) for i, v in self.mu_error.items()},
             "numeric": self.numeric,
-            "psi_second_moment": str(self.psi_second_moment) if self.psi_second_moment_finite else None,
+            "psi_second_moment": _text(self.psi_second_moment) if self.psi_second_moment_finite else None,
             "psi_second_moment_exact": psi2_exact if self.psi_second_moment_finite else None,
             "psi_second_moment_error": str(m.error) if m is not None and m.finite else None,
             "psi_second_moment_note": m.reason if m is not None else "",
