@@ -37,7 +37,7 @@ import numpy as np
 import sympy as sp
 
 from theory._text import short_text as _t
-from theory.links import EVEN, Z, hermite_polynomial, parity
+from theory.links import EVEN, EXPAND_DEGREE, Z, degree_bound, hermite_polynomial, parity
 
 __all__ = [
     "nonnegative", "positive", "strip_injective", "function_of_rk", "rk_indices", "vanishing_indices",
@@ -476,7 +476,9 @@ def proven_constant(expr: sp.Expr) -> sp.Expr | None:
         bases: list = []
         plan = {}
         for atom in e.atoms(sp.exp):
-            arg = sp.expand(atom.args[0])
+            bound = degree_bound(atom.args[0])
+            # expand only arguments of modest degree: exp(i h4^20) would expand a degree-80 power
+            arg = sp.expand(atom.args[0]) if bound is not None and bound <= EXPAND_DEGREE else atom.args[0]
             c, zpart = arg.as_independent(Z, as_Add=True)
             for i, (b, _rs) in enumerate(bases):
                 rho = sp.simplify(zpart / b) if sp.count_ops(zpart) < 40 else None

@@ -649,9 +649,12 @@ def float_evaluator(expr: sp.Expr, var: sp.Symbol):
     def f(x):
         x = np.asarray(x, dtype=float)
         v = ev(x, x, 0).value
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):
             out = 0.5 * (v.lo + v.hi)
-        return np.where(np.isfinite(v.lo) & np.isfinite(v.hi), out, np.nan)
+            # a point whose enclosure is wide has no float value (sin(1e40): the rounding of the
+            # argument spans many periods); NaN, not the midpoint of [-1, 1]
+            sharp = (v.hi - v.lo) <= 1e-6 * (1.0 + np.abs(out))
+        return np.where(np.isfinite(v.lo) & np.isfinite(v.hi) & sharp, out, np.nan)
 
     return f
 

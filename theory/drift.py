@@ -65,6 +65,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 import mpmath
+import numpy as np
 import sympy as sp
 
 from theory.errors import LinkError, RuleError, TheoryInputError
@@ -391,12 +392,16 @@ def _with_floor(core, numeric, coefficients=None) -> tuple[Value, ...]:
         elif coefficients is not None:
             scale = max(scale, abs(coefficients[j].value) * math.sqrt(math.factorial(j)))
     if any(item is not None for item in numeric):
-        try:
-            f = sp.lambdify(Z, core, modules=["mpmath"])
-            for t in (-2.0, -1.0, -0.5, 0.5, 1.0, 2.0):
-                value = mpmath.mpmathify(f(mpmath.mpf(t)))
-                scale = max(scale, float(abs(value)))
-        except (ZeroDivisionError, ValueError, TypeError, OverflowError):
+        from theory._interval import NotCompilable, float_evaluator
+
+        try:  # the interval engine's evaluator: lambdify of nested Min/Max/Heaviside costs exponential time
+            f = float_evaluator(core, Z)
+            with np.errstate(all="ignore"):
+                values = np.abs(np.asarray(f(np.array([-2.0, -1.0, -0.5, 0.5, 1.0, 2.0])), dtype=float))
+            values = values[np.isfinite(values)]
+            if values.size:
+                scale = max(scale, float(values.max()))
+        except (NotCompilable, ZeroDivisionError, ValueError, TypeError, OverflowError):
             pass
     out = []
     for k, item in enumerate(numeric):

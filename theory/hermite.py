@@ -43,7 +43,7 @@ import sympy as sp
 
 from theory._text import short_text
 from theory.errors import ExpansionError, TheoryInputError
-from theory.links import EVEN, ODD, Z, Link, parity
+from theory.links import EVEN, EXPAND_DEGREE, ODD, Z, Link, degree_bound, parity
 
 __all__ = [
     "HermiteCoefficient",
@@ -204,6 +204,10 @@ class HermiteExpansion:
         return out
 
 
+#: What SymPy's evalf raises on numbers beyond its reach (huge exponents, deep trees).
+_EVALF_FAILURES = (OverflowError, ValueError, MemoryError, RecursionError, TypeError)
+
+
 def is_exactly_zero(expr: sp.Expr) -> bool:
     """Decide whether an exact SymPy number/expression is zero.
 
@@ -220,6 +224,14 @@ def is_exactly_zero(expr: sp.Expr) -> bool:
         return sp.expand(expr) == 0
     if expr.is_Rational:
         return False
+    try:
+        return _is_exactly_zero(expr)
+    except _EVALF_FAILURES:
+        raise ExpansionError(f"the exact value {short_text(expr)} cannot be evaluated (its numbers exceed what "
+                             f"SymPy's evalf handles), so whether it vanishes cannot be decided") from None
+
+
+def _is_exactly_zero(expr: sp.Expr) -> bool:
     terms = sp.Add.make_args(expr)
     value = sp.N(expr, 60)
     if not value.is_number:
@@ -404,6 +416,11 @@ def _order_key(x):
 
 _PIECES_CACHE: dict = {}
 
+#: Breakpoints farther out than this make the exact engine decline (the coefficients go to the
+#: rigorous numeric path): the closed form would carry ``exp(-c^2/2) < 1e-5000``, which SymPy's
+#: evalf takes seconds or more to evaluate, for a piece of Gaussian mass below that.
+MAX_BREAKPOINT = 150
+
 
 def _pieces(expr: sp.Expr) -> list[tuple[sp.Expr, sp.Expr, sp.Expr]]:
     """Cached :func:`_split_pieces` (the same link is split for its expansion, its constancy test
@@ -455,6 +472,8 @@ def _split_pieces(expr: sp.Expr) -> list[tuple[sp.Expr, sp.Expr, sp.Expr]]:
                             (right == sp.oo or _order_key(r) < _order_key(right)):
                         cuts.add(sp.nsimplify(r) if r.is_Rational else r)
         points = sorted(cuts, key=_order_key)
+        if points and max(abs(_order_key(r)) for r in points) > MAX_BREAKPOINT:
+            raise _NotInClass  # exp(-c^2/2) at such a c is beyond what evalf handles in bounded time
         bounds = [left] + points + [right]
         if len(bounds) - 1 + len(out) + len(work) > MAX_PIECES:
             raise _NotInClass
@@ -474,6 +493,10 @@ def _split_pieces(expr: sp.Expr) -> list[tuple[sp.Expr, sp.Expr, sp.Expr]]:
 
 def _terms(branch: sp.Expr) -> list[tuple[sp.Expr, int, sp.Expr, sp.Expr]]:
     """Write ``branch`` as a sum of ``coeff * z^n * exp(b z - a z^2)``: list of (coeff, n, b, a)."""
+    for fn in branch.atoms(sp.exp, sp.sin, sp.cos, sp.sinh, sp.cosh):
+        bound = degree_bound(fn.args[0])
+        if bound is None or bound > EXPAND_DEGREE:
+            raise _NotInClass  # not a polynomial of degree <= 2 unless a large cancellation: numerics
     if branch.has(sp.sin, sp.cos, sp.sinh, sp.cosh):
         branch = branch.rewrite(sp.exp)
     branch = sp.powsimp(sp.expand(branch), combine="exp")
@@ -1112,6 +1135,16 @@ def _stein_u(expr: sp.Expr, kmax: int):
     return [u0] + [_tidy(du[k - 1] / k) for k in range(1, kmax + 1)]
 
 
+def _evaluable(v: sp.Expr) -> bool:
+    """Whether SymPy can evaluate ``v`` to the precision the zero test uses."""
+    if v.is_Rational:
+        return True
+    try:
+        return sp.N(v, 60).is_number
+    except _EVALF_FAILURES:
+        return False
+
+
 def _float_of(v: sp.Expr) -> float:
     try:
         return float(sp.N(v, 20))
@@ -1149,6 +1182,9 @@ def hermite_expansion(f, kmax: int) -> HermiteExpansion:
     if any(v is not None and v.free_symbols for v in values):
         raise ExpansionError(f"{short_text(expr)} depends on symbols other than z: its expansion has symbolic "
                              f"coefficients (exact_coefficients gives them)")
+    # an exact form SymPy cannot evaluate (exp(-c^2/2) at a breakpoint c = 9e30 overflows evalf's
+    # intermediate integers) is of no use to any decision: such coefficients go to the numeric path
+    values = [v if v is None or _evaluable(v) else None for v in values]
     methods = [method if v is not None else "numeric" for v in values]
     missing = [k for k, v in enumerate(values) if v is None]
     if missing:

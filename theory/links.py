@@ -900,6 +900,29 @@ def _structural_parity(expr: sp.Expr, var: sp.Symbol):
     return None
 
 
+def degree_bound(expr: sp.Expr) -> int | None:
+    """An upper bound on the degree in ``z`` of a polynomial expression, from its tree (no expansion)."""
+    if Z not in expr.free_symbols:
+        return 0
+    if expr == Z:
+        return 1
+    if expr.is_Add:
+        parts = [degree_bound(a) for a in expr.args]
+        return None if None in parts else max(parts)
+    if expr.is_Mul:
+        parts = [degree_bound(a) for a in expr.args]
+        return None if None in parts else sum(parts)
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp >= 0:
+        b = degree_bound(expr.base)
+        return None if b is None else b * int(expr.exp)
+    return None
+
+
+#: Arguments of exp/sin/cos/sinh/cosh whose degree bound exceeds this are not expanded to test
+#: membership in the class (quadratic exponents): the expansion alone would cost seconds.
+EXPAND_DEGREE = 8
+
+
 def parity(expr: sp.Expr, var: sp.Symbol = Z):
     """``EVEN`` (1) when ``f(-z) == f(z)`` is proven, ``ODD`` (-1) when ``f(-z) == -f(z)`` is,
     else ``None`` (not proven: the function may still have a parity SymPy cannot see).

@@ -403,7 +403,7 @@ def _winner(term_lists, alpha, extra=None):
             continue
         e, f, _c = max(terms, key=lambda t: t[1] - alpha * t[0])
         slope, intercept = sp.Integer(2 * e), sp.Integer(index_weight(i) - 2 * f)
-        if extra is not None:
+        if extra:
             es, fs, _ = max(extra, key=lambda t: t[1] - alpha * t[0])
             if fs - alpha * es > 0:
                 slope, intercept = slope - es, intercept + fs
@@ -521,9 +521,11 @@ def predict(rule: Rule, imax: int = 8) -> Prediction:
     psi2 = moment.expr
     extra_all = _terms_of(moment.terms) if moment.finite else None
     extra = [(e, f, v) for e, f, v in extra_all if v.sign is not None] if extra_all is not None else None
+    if extra is not None and not extra and extra_all:
+        extra = None  # no certified term of E[psi^2]: no refined curve (noted below)
     certified, undecided = _split_certified(term_lists)
     assumptions = _assumption_notes(certified, undecided, alpha_lo)
-    if extra_all is not None and len(extra) < len(extra_all):
+    if extra is not None and len(extra) < len(extra_all):
         assumptions.append(f"{len(extra_all) - len(extra)} coefficient(s) of E[psi^2] without a certified sign are "
                            f"treated as zero in the refined curve")
     term_lists = certified
@@ -572,7 +574,8 @@ def predict(rule: Rule, imax: int = 8) -> Prediction:
         notes.append(f"imax = {imax} is below the target's information exponent {ie}: indices above {imax} are "
                      f"not considered (raise imax to {ie} or more)")
     if extra is None:
-        notes.append("no refined curve: E[psi^2] is infinite")
+        notes.append("no refined curve: E[psi^2] is infinite" if extra_all is None else
+                     "no refined curve: no coefficient of E[psi^2] has a certified sign")
     return Prediction(rule, mu, psi2, alpha_lo, pieces, tuple(thresholds), refined, ie, smallest, tuple(notes),
                       drift, moment, tuple(assumptions))
 
