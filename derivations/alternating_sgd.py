@@ -17,7 +17,7 @@ Derived from the algorithm with SymPy:
 4. squared loss ``l = (y - a sigma)^2 / 2``: ``a~ = a + eta (y - a sigma) sigma`` and
    ``psi = (y - a~ sigma) a~ sigma'``.  Collected in ``y``, the label-dependent extra terms
    are ``-3 a eta y sigma^2 sigma' + 2 a eta^2 y sigma^4 sigma' - eta^2 y^2 sigma^3 sigma'``.
-   THEORY.md reports ``-2 a eta y sigma^2 sigma'``: the coefficient is **-3** (three products
+   the reported form is ``-2 a eta y sigma^2 sigma'``: the coefficient is **-3** (three products
    contribute ``-a eta y sigma^2`` each).  The ``y``-linear extras change ``mu_i`` only where
    ``u_i(sigma_*) != 0`` (``i = p``), by ``O(eta)``; the ``y^2`` extra changes the even ``mu_i``
    by ``O(eta^2)``.  So for ``alpha > 0`` the exponent curve is unchanged, but at ``eta`` of
@@ -137,7 +137,7 @@ def derive_hermite_links():
 
 
 def derive_squared_loss():
-    """Squared loss: the extra terms, THEORY.md's -2 vs the derived -3, and what they change."""
+    """Squared loss: the extra terms, the reported -2 vs the derived -3, and what they change."""
     a_tilde, psi = derive_psi("squared")
     sigma = Student(Z)
     ds = sp.diff(sigma, Z)
@@ -152,7 +152,7 @@ def derive_squared_loss():
     derived = -3 * A * sigma**2 * ds
     claim(sp.expand(coefficient - derived) == 0, f"the eta*y term is {coefficient}, expected -3 a sigma^2 sigma'")
     theory_md = -2 * A * sigma**2 * ds
-    claim(sp.expand(coefficient - theory_md) != 0, "THEORY.md's -2 a eta y sigma^2 sigma' would have matched")
+    claim(sp.expand(coefficient - theory_md) != 0, "the reported -2 a eta y sigma^2 sigma' would have matched")
     expected_extra = ETA * Y * derived + 2 * A * ETA**2 * Y * sigma**4 * ds - ETA**2 * Y**2 * sigma**3 * ds
     claim(sp.expand(extra_label - expected_extra) == 0, f"label-dependent extra terms {extra_label}")
     label_free = parts.get(0, sp.Integer(0))
@@ -242,7 +242,7 @@ def to_latex(corr_psi, rows, sq_psi, extra, label_free, coefficient, effects) ->
                r"third: label-free, no drift)."),
         (None, rf"The $\eta y$ coefficient is ${latex(coefficient)}$: three products of "
                r"$(y - a\sigma - \eta y\sigma^2 + \eta a\sigma^3)(a + \eta y\sigma - \eta a\sigma^2)$ contribute "
-               r"$-a\eta y\sigma^2$ each. THEORY.md reports $-2a\eta y\sigma^2\sigma'$; the derivation gives "
+               r"$-a\eta y\sigma^2$ each. the reported form is $-2a\eta y\sigma^2\sigma'$; the derivation gives "
                r"$-3a\eta y\sigma^2\sigma'$."),
     ]
     eff = []
@@ -295,6 +295,6 @@ if __name__ == "__main__":
     result = main()
     eff = result["squared_effects"]
     print(f"alternating SGD: thresholds {result['thresholds']}; squared loss eta*y coefficient "
-          f"{result['squared_eta_y_coefficient']} (THEORY.md: -2 a sigma^2 sigma'); eta_0 = "
+          f"{result['squared_eta_y_coefficient']} (reported: -2 a sigma^2 sigma'); eta_0 = "
           f"{ {k: str(v['eta0']) for k, v in eff.items()} }, d_min = { {k: round(v['d_min'], 1) for k, v in eff.items()} }; "
           f"LaTeX in {result['tex']}")

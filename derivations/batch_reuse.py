@@ -6,11 +6,11 @@ Derived from the two-step algorithm with SymPy:
    ``q = ||x||^2 - z^2`` (checked with explicit vectors);
 2. the outer step uses the gradient at ``w~``: ``psi = psi_1(y, z + eta q psi_1)``.  Its Taylor
    series in ``delta = eta q psi_1``, taken by differentiating a generic (undefined)
-   ``sigma`` and with ``q -> d``, is THEORY.md's form
+   ``sigma`` and with ``q -> d``, is the reported form (docs/theory.md, section 5)
 
        psi_eta = sum_{k=1}^{r} (eta d)^(k-1) / (k-1)! sigma^(k)(z) sigma'(z)^(k-1) a^k y^k
 
-   (THEORY.md writes it for ``a = 1``), exact for a polynomial ``sigma`` of degree ``r``
+   (the reported form is written for ``a = 1``), exact for a polynomial ``sigma`` of degree ``r``
    (checked for ``He_3`` against the un-expanded ``psi_1(y, z + eta d psi_1)``);
 3. ``mu_i`` by exact Gaussian moments for ``sigma_* = sigma = He_3`` (``a = 1``), checked
    against :func:`theory.drift.drift_coefficients`;
@@ -67,7 +67,7 @@ def derive_inner_product():
 
 
 def taylor_form(sigma, order, a=A):
-    """THEORY.md's form: sum_k (eta d)^(k-1)/(k-1)! sigma^(k) sigma'^(k-1) a^k y^k."""
+    """the reported form (docs/theory.md, section 5): sum_k (eta d)^(k-1)/(k-1)! sigma^(k) sigma'^(k-1) a^k y^k."""
     ds = sp.diff(sigma, Z)
     return sp.Add(*[(ETA * D) ** (k - 1) / sp.factorial(k - 1) * sp.diff(sigma, Z, k) * ds ** (k - 1) * a**k * Y**k
                     for k in range(1, order + 1)])
@@ -84,7 +84,7 @@ def derive_taylor_generic(order=ORDER):
                       for j in range(order)])
     reference = taylor_form(sigma, order)
     claim(sp.simplify(sp.expand(series - reference)) == 0,
-          f"Taylor series of psi_1(y, z + eta d psi_1) is {series}, not THEORY.md's form {reference}")
+          f"Taylor series of psi_1(y, z + eta d psi_1) is {series}, not the reported form (docs/theory.md, section 5) {reference}")
     return series
 
 

@@ -2,7 +2,7 @@
 
 Policy: the solver is checked against closed forms derived here and against an independent
 scale-function quadrature; the quadrature of the one-step moments against exact polynomial
-expectations (THEORY.md section 4) and against Monte Carlo of the same exact map (tolerance:
+expectations (docs/theory.md, section 4) and against Monte Carlo of the same exact map (tolerance:
 4 standard errors); the hitting time against simulations of the exact reduced chain (band
 stated and justified before the first run, see :func:`test_diffusion_vs_exact_chain`).
 All randomness comes from ``numpy.random.Generator`` with fixed seeds.
@@ -121,7 +121,7 @@ def gaussian_moment_expectation(expr, *symbols):
 
 def test_second_order_moments_match_exact_gaussian_expectations():
     """The second-order drift is ``gamma A(m) - gamma^2 m B(m) / 2`` and ``v2 = gamma^2 C(m)``.
-    THEORY.md section 4: ``A = E[psi (u - z m)] = (1 - m^2) sum_i i! mu_i m^(i-1)``, with
+    docs/theory.md, section 4: ``A = E[psi (u - z m)] = (1 - m^2) sum_i i! mu_i m^(i-1)``, with
     ``mu_i = i u_i(sigma_*) u_i(sigma)`` for online SGD; for ``He_3/sqrt(6)`` only ``i = 3``,
     ``mu_3 = 3/6``: ``A = 3 m^2 (1 - m^2)``.  ``B = E[psi^2 q]`` and ``C = E[psi^2 (u - zm)^2]``
     are computed exactly here with SymPy (``E[R] = d - 2``); two values of gamma separate
@@ -152,7 +152,7 @@ def test_second_order_moments_match_exact_gaussian_expectations():
 
 
 def exact_map_mc(rng, m, gamma, d, n, noise=0.0, chunk=1_000_000):
-    """Monte Carlo of the exact one-step map (same formulas as THEORY.md section 8)."""
+    """Monte Carlo of the exact one-step map (same formulas as docs/theory.md, section 8)."""
     s1 = s2 = 0.0
     t1 = t2 = 0.0
     for i0 in range(0, n, chunk):
@@ -209,7 +209,7 @@ def test_second_order_forms_are_the_small_gamma_limit():
 # hitting time
 # ---------------------------------------------------------------------------
 def simulate_exact_chain(rng, n_runs, d, gamma, m_thr=0.5, max_steps=400_000):
-    """Reduced exact chain of THEORY.md section 8 for online SGD on ``He_3/sqrt(6)``: O(1) per
+    """Reduced exact chain of docs/theory.md, section 8 for online SGD on ``He_3/sqrt(6)``: O(1) per
     step and run; uniform start on the sphere, ``m0 = g1 / sqrt(g1^2 + chi^2_{d-1})``.
     Returns the hitting times of ``|m| >= m_thr`` and the number of unfinished runs."""
     g1 = rng.standard_normal(n_runs)
@@ -237,7 +237,7 @@ def test_diffusion_vs_exact_chain(gamma, seed):
     """Band, fixed before the first run: ``|T_diffusion / T_sim - 1| <= 0.10 + 4 SE``, where
     ``SE = sd(T) / (mean(T) sqrt(N))`` is the relative standard error of the simulated mean
     (the hitting-time law is skewed, sd ~ mean, so SE ~ 3.7% at N = 800) and 0.10 allows for
-    the diffusion approximation itself (THEORY.md reports 5-20%; per-step moves here are
+    the diffusion approximation itself (the reported form is 5-20%; per-step moves here are
     ~1% of the distance to the threshold).
 
     Measured (recorded after the run): gamma = 0.002: diffusion 2828, chain 3565 +- 134,
@@ -296,7 +296,7 @@ def test_profile_and_start_laws():
     # absorbing at +m_thr only can only take longer
     signed = mean_hitting_time(he3n, online_kernel, d=30, gamma=0.002, signed=True)
     assert signed > prof.mean
-    # second-order moments (THEORY.md section 9 as written) predict a different time here
+    # second-order moments (docs/theory.md, section 9 as written) predict a different time here
     second = mean_hitting_time(he3n, online_kernel, d=30, gamma=0.002, order="second")
     assert abs(second / prof.mean - 1) > 0.1
 

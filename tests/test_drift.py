@@ -57,7 +57,7 @@ def test_online_mu_is_i_u_i_u_i():
 
 
 def test_alternating_mu_matches_theory_md_form():
-    """mu_i = a i u_i(s*) u_i(s) + eta u_{i-1}(s s') u_i(s*^2)  (THEORY.md section 5)."""
+    """mu_i = a i u_i(s*) u_i(s) + eta u_{i-1}(s s') u_i(s*^2)  (docs/theory.md, section 5)."""
     r = make_rule("alternating", "He5", "h3")
     mu = drift_coefficients(r, 10, symbolic_a=True)
     t, s = r.target.expr, r.student.expr

@@ -117,7 +117,7 @@ def test_online_tanh_is_i_u_i_squared():
     ("erf", "sigmoid", math.erf, lambda t: 1 / (1 + math.exp(-t)), lambda t: math.exp(-t) / (1 + math.exp(-t)) ** 2),
 ])
 def test_alternating_numeric_links_against_quadrature(target, student, f_t, f_s, ds):
-    """Alternating SGD: mu_i = a i u_i(s*) u_i(s) + eta u_i(s*^2) u_{i-1}(s s') (THEORY.md section 5),
+    """Alternating SGD: mu_i = a i u_i(s*) u_i(s) + eta u_i(s*^2) u_{i-1}(s s') (docs/theory.md, section 5),
     every coefficient by scipy quadrature."""
     dr = drift_expansion(make_rule("alternating", target, student), 5)
     for i in range(1, 6):

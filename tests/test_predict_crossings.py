@@ -63,7 +63,7 @@ def test_crossing_direction_matches_the_winner_on_both_sides(case, d):
 
 def test_h3_crossing_value_and_direction():
     """h3 (alternating): mu_3 = 1/2 and mu_2 = 9 eta (hand derivation: mu_2 = u_1(s s') u_2(s^2)
-    = (sqrt(6)/2 ... ) -- THEORY.md section 6); d^2 mu_3^-2 = d mu_2^-2 at eta = 1/(18 sqrt d):
+    = (sqrt(6)/2 ... ) -- docs/theory.md, section 6); d^2 mu_3^-2 = d mu_2^-2 at eta = 1/(18 sqrt d):
     index 3 wins below (4 d^2 < d / (81 eta^2)), index 2 above."""
     p = prediction(("alternating", "h3", "h3", ()))
     for d in (100, 50):

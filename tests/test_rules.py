@@ -24,7 +24,7 @@ def test_online_squared_loss_only_adds_label_free_terms():
 
 def test_alternating_squared_loss_terms():
     """Hand derivation: a~ = a + eta (y - a s) s, psi = a~ (y - a~ s) s'.  The y-dependent
-    extra terms are -3 a eta y s^2 s' + 2 a eta^2 y s^4 s' - eta^2 y^2 s^3 s' (THEORY.md lists
+    extra terms are -3 a eta y s^2 s' + 2 a eta^2 y s^4 s' - eta^2 y^2 s^3 s' (the reported form lists
     -2 a eta y s^2 s'; the a~ y s' term contributes one more -a eta y s^2 s')."""
     s = Z**3 - 3 * Z
     ds = sp.diff(s, Z)

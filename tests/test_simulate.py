@@ -7,7 +7,7 @@ paths that must agree:
   hitting times, for online SGD, batch reuse and alternating SGD with the second layer reset or kept),
   and the same tests reject engines run at a different ``d`` or ``gamma`` (power);
 * the full engine's mean one-step change of ``m`` matches the drift: the second-order formula of
-  THEORY.md sections 4 and 7 at a step small enough for the rest of the expansion to be negligible
+  docs/theory.md, sections 4 and 7 at a step small enough for the rest of the expansion to be negligible
   (checked by quadrature), and an independent quadrature of the exact one-step map at a larger step;
 * online SGD with ``He_3`` needs ``~ d^2`` steps (fitted exponent);
 * determinism, input validation, divergence and censoring are reported as documented.
@@ -190,7 +190,7 @@ def test_fixed_start(engine):
 )
 def test_reduced_step_is_the_full_step_on_the_same_sample(m, u, g, r, psi, gamma):
     # With theta = e_1, w = m e_1 + s e_2 and x = (u, g, r), the full d-dimensional step and the
-    # overlap map of THEORY.md section 8 see the same (z, q), hand the kernel the same inputs and
+    # overlap map of docs/theory.md, section 8 see the same (z, q), hand the kernel the same inputs and
     # give the same m' (up to rounding).
     seen = {}
 
@@ -227,7 +227,7 @@ def _chi2_nodes(n, df):
 
 
 def one_step_moments(m, d, gamma, n=80, n_r=40):
-    """Quadrature over (u, g, R) of the exact one-step map of THEORY.md section 8, online SGD, He_3, a = 1.
+    """Quadrature over (u, g, R) of the exact one-step map of docs/theory.md, section 8, online SGD, He_3, a = 1.
 
     Returns E[m' - m], E[psi (u - z m)], E[psi^2 q]. Gauss-Hermite in u, g and generalised Gauss-Laguerre
     in R; the last two expectations are polynomial and exact, the first converges (checked below).
@@ -292,7 +292,7 @@ def test_one_step_increments_full_vs_reduced_samples_agree_in_law():
 
 # ---------------------------------------------------------------------------------------- scaling
 def test_online_he3_hitting_time_grows_like_d_squared():
-    # Information exponent 3: T ~ d^2 with gamma = c d^{-3/2} (THEORY.md sections 3, 6, 7), from the
+    # Information exponent 3: T ~ d^2 with gamma = c d^{-3/2} (docs/theory.md, sections 3, 6, 7), from the
     # uniform start. c = 0.1 is near the rule of thumb mu_3 / E[psi^2] ~ 3/108 times a few; medians are
     # about 1.3 d^2. With 300 runs the median of a hitting time (coefficient of variation ~ 1) has a
     # relative standard error of about 0.07, which gives the fitted slope a standard error near 0.05:

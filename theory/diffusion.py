@@ -1,4 +1,4 @@
-"""Mean hitting time of the overlap from a one-dimensional diffusion (THEORY.md, section 9).
+"""Mean hitting time of the overlap from a one-dimensional diffusion (docs/theory.md, section 9).
 
 The overlap ``m = <w, theta>`` of a spherical SGD run is a Markov chain.  One step, exactly,
 with ``u, g ~ N(0, 1)``, ``R ~ chi^2_{d-2}``, label noise ``zeta ~ N(0, s^2)`` independent::
@@ -15,7 +15,7 @@ with ``u, g ~ N(0, 1)``, ``R ~ chi^2_{d-2}``, label noise ``zeta ~ N(0, s^2)`` i
 The diffusion uses the raw second moment because that is what the one-step expansion of the
 chain's backward equation contains: ``T(m) = 1 + E[T(m')] = 1 + T + b T' + v T''/2 + ...``,
 hence ``v T''/2 + b T' = -1`` with ``T`` in steps.  (``v - b^2``, the variance, differs by
-``b^2 = O(gamma^2 v)``.)  The small-``gamma`` forms of THEORY.md section 9 are available with
+``b^2 = O(gamma^2 v)``.)  The small-``gamma`` forms of docs/theory.md, section 9 are available with
 ``order="second"``: ``b2 = gamma E[psi (u - z m)] - (gamma^2/2) m E[psi^2 q]`` and
 ``v2 = gamma^2 E[psi^2 (u - z m)^2]``.
 
@@ -34,7 +34,7 @@ the default nodes agree with twice as many in every direction to 1e-5 relative i
 Validation (``tests/test_diffusion.py``): the solver is exact for quadratic ``T``, second
 order against the constant-drift closed form, and agrees with an independent scale-function
 quadrature to 2e-5; the second-order moments equal exact SymPy Gaussian expectations (and the
-drift THEORY.md section 4's ``3 m^2 (1 - m^2)``); the exact moments agree with Monte Carlo of
+drift ``3 m^2 (1 - m^2)`` of docs/theory.md, section 4); the exact moments agree with Monte Carlo of
 the map within 4 standard errors.  Hitting times, online SGD on ``He_3/sqrt(6)``, ``d = 30``,
 uniform start, ``m_thr = 0.5``, 800 runs of the exact reduced chain: ``gamma = 0.002``:
 diffusion 2828 steps, chain 3565 +- 134, ratio 0.79; ``gamma = 0.001``: 6891 vs 7603 +- 283,
@@ -241,7 +241,7 @@ def one_step_moments(target, kernel, *, d: int, gamma: float, m_grid, noise: flo
     nodes : tuple of int, optional
         ``(n_u, n_g, n_R[, n_zeta])``; default :data:`DEFAULT_NODES`.
     order : {"exact", "second"}
-        The exact map, or the small-``gamma`` forms of THEORY.md section 9.
+        The exact map, or the small-``gamma`` forms of docs/theory.md, section 9.
     chunk : int
         Number of ``m`` values evaluated together (memory vs speed).
 

@@ -1,12 +1,13 @@
 """Drift coefficients ``mu_i(eta)`` of an update rule and the moments of its ``psi``.
 
 With ``theta = m w + sqrt(1 - m^2) v`` and a fresh sample, the population drift of the
-overlap is (THEORY.md section 4; re-derived in ``derivations/general_theorem.py``)
+overlap is (docs/theory.md, section 4; re-derived in ``derivations/general_theorem.py``)
 
     E[<theta, psi P_w^perp x>] = E[psi(y, z) (u - m z)] = (1 - m^2) sum_i i! mu_i m^(i-1),
-    mu_i = E[psi(sigma_*(a) + zeta, b) He_i(a) He_{i-1}(b)] / (i! (i-1)!),
+    mu_i = E[psi(sigma_*(g) + zeta, g') He_i(g) He_{i-1}(g')] / (i! (i-1)!),
 
-``a, b`` independent standard Gaussians.  ``psi`` is a polynomial in ``y``,
+``g, g'`` independent standard Gaussians (the target's and the student's projections at overlap
+0; ``a`` is the second layer).  ``psi`` is a polynomial in ``y``,
 ``psi = sum_k y^k g_k(z)``, so the expectation factorises:
 
     mu_i = sum_k u_i(E[y^k | z]) u_{i-1}(g_k),
@@ -917,7 +918,7 @@ def psi_moment(rule: Rule, power: int, *, symbolic_a: bool = False) -> sp.Expr:
 def psi_second_moment(rule: Rule, *, symbolic_a: bool = False) -> sp.Expr:
     """``E[psi_full(y, z)^2]`` at overlap ``m = 0`` (``y`` independent of ``z``).
 
-    This is the normalisation cost that the step size has to balance (THEORY.md section 7).
+    This is the normalisation cost that the step size has to balance (docs/theory.md, section 7).
     It keeps the label-free part of ``psi``, which adds noise although no drift.  ``oo`` when
     ``psi`` contains a Dirac delta (a student with a jump) or a moment it needs diverges
     (e.g. ``E[y^4]`` for alternating SGD with target ``exp(z**2/5)``).

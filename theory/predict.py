@@ -1,6 +1,6 @@
 """The main theorem's predictions: exponent curves, thresholds, regimes, step sizes.
 
-THEORY.md section 6: with ``gamma`` in the theorem's range, the number of iterations to
+docs/theory.md, section 6: with ``gamma`` in the theorem's range, the number of iterations to
 weak recovery is
 
     T(eta) = min over i with mu_i(eta) > 0 of  mu_i(eta)^(-2) d^((i-1) v 1),
@@ -14,7 +14,7 @@ dominant term decides both the size and the **sign** of ``mu_i``.  Hence
 
 a piecewise-linear function with rational breakpoints, computed here exactly.  An index
 whose dominant term is negative cannot win there; :attr:`Prediction.sign_notes` says where
-that happens.  The *refined* curve adds ``log_d E[psi^2]`` (THEORY.md section 7: the
+that happens.  The *refined* curve adds ``log_d E[psi^2]`` (docs/theory.md, section 7: the
 normalisation cost the step size must pay when ``psi``'s non-correlational part is large).
 
 Numeric coefficients
@@ -272,7 +272,8 @@ class Prediction:
             lines.append(f"label-free part (no drift, adds noise) = {r.label_free}")
         if r.distributional:
             lines.append("note: " + r.singularity_note())
-        head = "drift coefficients mu_i(eta)   [mu_i = E[psi He_i(a) He_{i-1}(b)] / (i! (i-1)!)]"
+        head = ("drift coefficients mu_i(eta)   [mu_i = E[psi(sigma_*(g) + zeta, g') He_i(g) He_{i-1}(g')] / (i! (i-1)!),"
+                "\n   g, g' independent N(0, 1): the target's and the student's projections at overlap 0]")
         if self.numeric:
             head += "\n  (numeric coefficients are floats, each with an error bound valid for eta, d > 0)"
         lines += ["", head]
@@ -978,7 +979,7 @@ def step_size(prediction: Prediction, d, eta, kappa: float = DEFAULT_KAPPA) -> t
     ``gamma = kappa max_i [2 i! mu_i d^-((i/2) v 1)] / E[psi^2]`` over ``i`` with ``mu_i > 0``
     (certified): the theorem's scaling ``c mu_i d^-((i/2) v 1)`` with ``c = 2 i! kappa``, i.e.
     the step at which the normalisation's shrinkage of ``m`` at the start ``m = d^-1/2``
-    (``gamma^2 d E[psi^2] m / 2``, THEORY.md section 7) is ``kappa`` times index ``i``'s drift
+    (``gamma^2 d E[psi^2] m / 2``, docs/theory.md, section 7) is ``kappa`` times index ``i``'s drift
     (``gamma i! mu_i m^(i-1)``).  ``kappa <= 1`` is the range where drift beats shrinkage at
     the start.  The max over ``i`` keeps ``gamma`` continuous in ``eta``.
 

@@ -29,7 +29,7 @@ Rules
 ``alternating``
     Algorithm 2 (layer-wise): ``a~ = a - eta dl/da`` first, then the first layer with ``a~``:
     ``psi = -d/dz l(a~ sigma(z), y)``.  The second layer is reset to ``a`` after each step
-    (``keep_a=False``, the form THEORY.md gives) or keeps ``a~`` (``keep_a=True``).
+    (``keep_a=False``, the form the paper reports) or keeps ``a~`` (``keep_a=True``).
 ``custom``
     ``psi`` given by the user as an expression in ``y, z, eta, d`` (and ``a``): a polynomial
     in ``y`` and ``a`` and a Laurent polynomial in ``eta`` and ``d`` (integer powers) whose
@@ -612,7 +612,7 @@ def make_rule(rule: str, target, student, *, loss: str | None = "correlation", a
 
 
 def theory_psi_reference(rule: str, student: Link, order: int | None = None) -> sp.Expr:
-    """THEORY.md section 5's forms of ``psi`` (correlation loss, ``a`` symbolic), for checks.
+    """docs/theory.md, section 5's forms of ``psi`` (correlation loss, ``a`` symbolic), for checks.
 
     Online ``a y sigma'``; batch reuse ``sum_k (eta d)^(k-1)/(k-1)! sigma^(k) sigma'^(k-1) y^k``
     (with ``a^k`` for a general second layer); alternating ``a y sigma' + eta y^2 sigma sigma'``.

@@ -1,6 +1,6 @@
 """Theory against simulation: claims, fits, null controls and the verdict.
 
-What decides PASS/FAIL are the theorem's claims, which are about **scaling** (THEORY.md
+What decides PASS/FAIL are the theorem's claims, which are about **scaling** (docs/theory.md
 sections 6 and 10): how ``T`` grows with ``d`` in each regime, and how the threshold in
 ``eta`` moves with ``d``.  Everything below was fixed before looking at simulation output.
 
@@ -9,7 +9,7 @@ Step size (one mechanism for every point)
     ``mu_i > 0``.  This is the theorem's scaling ``c mu_i d^-((i/2) v 1)`` with
     ``c = 2 i! kappa``: the step at which the normalisation's shrinkage of ``m`` at the
     start ``m = d^-1/2`` (``gamma^2 d E[psi^2] m / 2``) is ``kappa`` times the winning
-    index's drift (THEORY.md section 7).  ``kappa = 1/8`` by default, inside the range the
+    index's drift (docs/theory.md, section 7).  ``kappa = 1/8`` by default, inside the range the
     theorem allows (``kappa <= 1``: drift beats shrinkage at the start), and the same for
     all points; taking the max over ``i`` keeps ``gamma`` continuous in ``eta``, so it
     does not plant a kink at the predicted threshold.
@@ -44,7 +44,7 @@ measured and passed, ``fail`` when one failed, ``incomplete`` otherwise.
        independently of ``x``, same ``gamma``) by a factor ``F = 4`` in the median.
 
 Not deciding the verdict, reported beside it: Figure 1 at ``d = 50``, a per-point tuned
-``gamma``, and the diffusion prediction of the mean hitting time (THEORY.md section 9).
+``gamma``, and the diffusion prediction of the mean hitting time (docs/theory.md, section 9).
 
 Files: one folder per configuration (default ``results/verify-<case>-<hash of the whole
 configuration>``, holding ``config.json``; a folder holding another configuration is refused),

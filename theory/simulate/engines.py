@@ -1,6 +1,6 @@
 """Public entry points of the simulators: :func:`simulate` and :func:`one_step_increments`.
 
-Two engines run the same Markov chain (THEORY.md sections 1, 4 and 8):
+Two engines run the same Markov chain (docs/theory.md, sections 1, 4 and 8):
 
 ``"full"``
     the reference: ``d``-dimensional first layers, one fresh ``x ~ N(0, I_d)`` per step (``full.py``);
@@ -176,7 +176,7 @@ def one_step_increments(
     """Samples of the one-step change ``m' - m`` from a fixed overlap ``m``.
 
     Each sample is one step on a fresh input from ``w = m theta + sqrt(1 - m^2) v``; their mean estimates
-    the drift ``E[m' - m | m]`` (THEORY.md sections 4 and 7), with standard error ``std / sqrt(samples)``.
+    the drift ``E[m' - m | m]`` (docs/theory.md, sections 4 and 7), with standard error ``std / sqrt(samples)``.
 
     Parameters
     ----------

@@ -8,7 +8,7 @@ exactly
     m' = (m + gamma psi (u - z m)) / sqrt(1 + gamma^2 psi^2 q),   (psi, a') = kernel(y, z, q, a),
 
 so ``(m, a)`` is a Markov chain with the same law as the overlap of the full ``d``-dimensional engine
-(THEORY.md section 8). The uniform start is ``m0 = u / sqrt(u^2 + chi^2_{d-1})``, the law of the first
+(docs/theory.md, section 8). The uniform start is ``m0 = u / sqrt(u^2 + chi^2_{d-1})``, the law of the first
 coordinate of a uniform point on the sphere.
 
 Speed: runs are processed as vectors; the random numbers of a block of steps are drawn at once per run
