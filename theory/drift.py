@@ -74,13 +74,12 @@ from theory.exponents import conditional_power
 from theory.hermite import exact_coefficients, hermite_expansion, is_exactly_zero
 from theory.links import EVEN, ODD, Z, parity
 from theory.rules import A, D, ETA, SIGMA_DERIVATIVES, Y, Rule
+from theory.symbols import M
 
 __all__ = ["M", "Value", "Drift", "Moment", "drift_expansion", "target_information_exponent", "drift_coefficients",
            "drift_polynomial", "psi_moment_expansion", "psi_moment", "psi_second_moment", "label_moments",
            "EXACT_TERMS_LIMIT", "EXACT_OPS_LIMIT", "EXACT_BREAKPOINTS_LIMIT", "NUMERIC_FLOOR", "round_up"]
 
-#: The overlap ``m = <w, theta>``.
-M = sp.Symbol("m", real=True)
 
 _DPS = 40                      # working precision of the error propagation (decimal digits)
 _ROUND = mpmath.mpf(10) ** (2 - _DPS)  # relative rounding slack per operation at that precision

@@ -48,6 +48,7 @@ from theory.drift import M
 from theory.errors import TheoryInputError
 from theory.links import Z, Link
 from theory.rules import A, D, ETA, Q, Y
+from theory.symbols import ALPHA, P
 
 __all__ = [
     "TheoryLatexPrinter", "latex", "LatexInputError", "PREAMBLE",
@@ -57,10 +58,6 @@ __all__ = [
     "profile_latex", "standalone", "escape_text", "align_block", "sum_lines", "figure_path_tex",
 ]
 
-#: The exponent variable of ``eta = d^(-alpha)`` (the same symbol as :mod:`theory.predict`).
-ALPHA = sp.Symbol("alpha", real=True)
-#: A generic information exponent, for statements such as ``d^{(p-1) v 1}``.
-P = sp.Symbol("p", positive=True, integer=True)
 
 #: Packages every fragment may use.
 PREAMBLE = "\n".join([

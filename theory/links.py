@@ -32,6 +32,7 @@ import sympy as sp
 
 from theory._asymptotics import _hi, _lo, constant_enclosure, constant_log10
 from theory.errors import LinkError
+from theory.symbols import Z
 
 __all__ = [
     "Z",
@@ -46,8 +47,6 @@ __all__ = [
     "ODD",
 ]
 
-#: The Gaussian variable every link is a function of.
-Z = sp.Symbol("z", real=True)
 
 MAX_HERMITE_NAME = 40
 

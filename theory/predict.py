@@ -57,12 +57,12 @@ from theory.drift import (Drift, Moment, Value, drift_expansion, psi_moment_expa
                           target_information_exponent)
 from theory.errors import PredictionError
 from theory.rules import D, ETA, Rule
+from theory.symbols import ALPHA
 
 __all__ = ["Piece", "Threshold", "Prediction", "predict", "finite_d_times", "winning_index",
            "crossing_etas", "Crossing", "step_size", "theorem_time", "index_weight", "check_eta", "finite_d_report",
            "DEFAULT_KAPPA", "numeric_coefficients", "numeric_bounds", "log_times", "negative_traps"]
 
-ALPHA = sp.Symbol("alpha", real=True)
 
 CONVENTIONS = ("eta = d^(-alpha); e(alpha) = log_d T; thresholds listed from small eta to large eta "
                "(from_index wins at smaller eta, to_index at larger eta); an unbounded end of a piece "

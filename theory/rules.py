@@ -61,15 +61,11 @@ import sympy as sp
 
 from theory.errors import RuleError
 from theory.links import Z, Link, parse_expression, parse_link
+from theory.symbols import A, D, ETA, Q, Y
 
 __all__ = ["Y", "Q", "A", "ETA", "D", "RULES", "LOSSES", "SIGMA_DERIVATIVES", "CUSTOM_LIMITS", "Rule",
            "make_rule"]
 
-Y = sp.Symbol("y", real=True)
-Q = sp.Symbol("q", positive=True)
-A = sp.Symbol("a", real=True)
-ETA = sp.Symbol("eta", positive=True)
-D = sp.Symbol("d", positive=True)
 
 RULES = ("online", "batch-reuse", "alternating", "custom")
 LOSSES = ("correlation", "squared")

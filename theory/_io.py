@@ -1,0 +1,56 @@
+"""Writing files and JSON, once for every layer.
+
+* :func:`atomic_write` — a temporary file in the target's folder, ``fsync``, ``os.replace``: a
+  reader (or a resumed sweep) sees the old file or the new one, never half of one.
+* :func:`json_default` — the ``default=`` hook that turns numpy scalars, arrays and sets into
+  JSON values; used with ``allow_nan=False`` after non-finite floats have been mapped to ``null``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["atomic_write", "json_default"]
+
+
+def atomic_write(path, data: str | bytes) -> None:
+    """Write ``data`` (text as UTF-8, or bytes) to ``path`` atomically."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        if isinstance(data, bytes):
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def json_default(obj):
+    """``json.dumps(default=...)`` hook for numpy scalars and arrays and for sets (sorted)."""
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj)
+    raise TypeError(f"object of type {type(obj).__name__} is not JSON-serialisable")
