@@ -1,0 +1,68 @@
+"""Pictures from the commands (theory/figures.py): each PNG opens and is not trivial.
+
+"Not trivial" means: the size is what was asked for, at least 2% of the pixels differ from
+the background, and there are several distinct colours (lines and markers, not only axes). The
+figures must also show the data they were given. The spectrum marks exactly the coefficients
+that are nonzero, and the exponent curve's envelope equals ``prediction.exponent``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+from matplotlib.image import imread  # noqa: E402
+
+from theory.bounds import lower_bounds  # noqa: E402
+from theory.exponents import profile  # noqa: E402
+from theory.figures import exponent_curve_figure, save_png, spectrum_figure  # noqa: E402
+from theory.predict import predict  # noqa: E402
+from theory.rules import make_rule  # noqa: E402
+
+
+def assert_nontrivial_png(path, min_width=500, min_height=300):
+    img = imread(str(path))
+    h, w = img.shape[:2]
+    assert w >= min_width and h >= min_height, (w, h)
+    rgb = img[..., :3]
+    background = np.median(rgb.reshape(-1, 3), axis=0)
+    differs = np.abs(rgb - background).sum(axis=-1) > 0.05
+    assert differs.mean() > 0.02, f"only {differs.mean():.3%} of the pixels are drawn"
+    colours = {tuple(c) for c in np.round(rgb.reshape(-1, 3)[::7] * 8).astype(int)}
+    assert len(colours) >= 6, f"only {len(colours)} colours"
+
+
+def test_spectrum_png(tmp_path):
+    prof = profile("relu", kmax=12)
+    fig = spectrum_figure(prof)
+    out = save_png(fig, tmp_path / "spectrum.png")
+    assert_nontrivial_png(out)
+    # markers at exactly the nonzero coefficients (relu: u_k = 0 for odd k >= 3)
+    xs = sorted(int(x) for line in fig.axes[0].lines if line.get_linestyle() == "None"
+                and line.get_marker() in ("o", "s") for x in line.get_xdata())
+    nonzero = [c.k for c in prof.expansion.coefficients if c.value != 0]
+    assert xs == nonzero and 3 not in xs and 2 in xs
+
+
+def test_exponent_curve_png_with_time_panel(tmp_path):
+    pred = predict(make_rule("alternating", "h3", "h3"))
+    fig = exponent_curve_figure(pred, d=400, bounds=lower_bounds(pred))
+    out = save_png(fig, tmp_path / "curve.png")
+    assert_nontrivial_png(out, min_width=1000)
+    env = next(line for line in fig.axes[0].lines if line.get_label().startswith("e(alpha)"))
+    a, e = env.get_xdata(), env.get_ydata()
+    for k in range(0, len(a), 37):
+        if np.isfinite(e[k]):
+            assert e[k] == pytest.approx(float(pred.exponent(float(a[k]))), abs=1e-12)
+    assert len(fig.axes) == 2 and fig.axes[1].get_xscale() == "log"
+
+
+def test_a_blank_png_fails_the_check(tmp_path):
+    """The check is not vacuous: an empty figure is refused."""
+    from theory.figures import _figure
+    fig, (ax,) = _figure()
+    ax.set_axis_off()
+    out = save_png(fig, tmp_path / "blank.png")
+    with pytest.raises(AssertionError):
+        assert_nontrivial_png(out)
