@@ -37,7 +37,7 @@ from theory.simulate import (
 )
 from theory.simulate.full import full_step, run_full
 from theory.simulate.reduced import reduced_step, run_reduced
-from theory.simulate._common import child_sequence
+from theory.simulate.common import child_sequence
 
 # Eight equality-in-law comparisons plus the extra cases run in this file: at a per-test level of
 # 0.001 the chance that any of them fails by bad luck for a correct engine is below about 1.5%
@@ -531,7 +531,7 @@ def test_memory_does_not_grow_with_generators_for_every_run():
 
 
 def test_progress_reports_finished_runs_on_stderr(capsys):
-    from theory.simulate._common import Progress
+    from theory.simulate.common import Progress
 
     bar = Progress(4, 100, enabled=True, delay=0)
     bar.runs_done(3)

@@ -13,7 +13,7 @@ Examples
 >>> simulate(model, 12, 0.003, runs=20, seed=0).runs
 20
 """
-from ._common import SimulationInputError, SimulationResult, StepModel
+from .common import SimulationInputError, SimulationResult, StepModel
 from .engines import one_step_increments, simulate
 from .sweep import SweepError, canonical_json, load_records, point_id, point_seed, run_sweep
 

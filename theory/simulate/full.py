@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import (
+from .common import (
     NO_PROGRESS,
     STREAM_EXTRA,
     STREAM_STEP,

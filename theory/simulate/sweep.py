@@ -37,7 +37,6 @@ import math
 import os
 import stat as _stat
 import sys
-import tempfile
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -45,7 +44,9 @@ from typing import Callable
 
 import numpy as np
 
-from ._common import SimulationInputError
+from theory._io import atomic_write, json_default
+
+from .common import SimulationInputError
 
 __all__ = ["run_sweep", "point_seed", "point_id", "canonical_json", "load_records", "SweepError",
            "available_cores", "read_regular_file"]
@@ -128,20 +129,6 @@ def point_seed(point: Mapping) -> np.random.SeedSequence:
     return np.random.SeedSequence(int.from_bytes(digest, "big"))
 
 
-def _json_default(obj):
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, (set, frozenset)):
-        return sorted(obj)
-    raise TypeError(f"object of type {type(obj).__name__} is not JSON-serialisable")
-
-
 def _evaluate_point(point_fn, point, pid):
     """Worker side: run the point function and return JSON-normalised records tagged with the point id."""
     out = point_fn(dict(point))
@@ -155,7 +142,7 @@ def _evaluate_point(point_fn, point, pid):
         if rec.setdefault("point_id", pid) != pid:
             raise ValueError(f"record field 'point_id' is reserved for the point id, got {rec['point_id']!r}")
         records.append({"point_id": pid, **rec})
-    return _finite_or_none(json.loads(json.dumps(records, default=_json_default)))
+    return _finite_or_none(json.loads(json.dumps(records, default=json_default)))
 
 
 def _finite_or_none(obj):
@@ -231,21 +218,9 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: a temporary file in the same folder, fsync, os.replace."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+# Temporary alias: theory/verify.py and theory/_cli_latex.py still import it from here (issue 10, H1/H3:
+# they switch to theory._io.atomic_write); remove once they do.
+_atomic_write = atomic_write
 
 
 def _csv_cell(value):
@@ -301,7 +276,7 @@ class _Store:
 
     def save(self, i, records) -> None:
         payload = {"id": self.ids[i], "point": self.points[i], "records": records}
-        _atomic_write(self.point_path(i), json.dumps(payload, indent=1, allow_nan=False) + "\n")
+        atomic_write(self.point_path(i), json.dumps(payload, indent=1, allow_nan=False) + "\n")
         self.records[i] = records
         self.write_aggregates()
 
@@ -334,10 +309,10 @@ class _Store:
                     writer.writerow({k: _csv_cell(v) for k, v in rec.items()})
                 cached = self._csv_cache[i] = (header, buf.getvalue())
             csv_parts.append(cached[1])
-        _atomic_write(self.root / RECORDS_JSON, "[\n" + ",\n".join(json_parts) + "\n]\n")
+        atomic_write(self.root / RECORDS_JSON, "[\n" + ",\n".join(json_parts) + "\n]\n")
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow(header)
-        _atomic_write(self.root / RECORDS_CSV, buf.getvalue() + "".join(csv_parts))
+        atomic_write(self.root / RECORDS_CSV, buf.getvalue() + "".join(csv_parts))
 
 
 def _check_saved(data, pid, point) -> str | None:
