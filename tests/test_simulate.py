@@ -162,12 +162,24 @@ def test_uniform_start_law(engine):
     # With psi = 0 the first layer never moves, so final_m is the start: m0^2 ~ Beta(1/2, (d-1)/2).
     model = StepModel(target=he3, kernel=lambda y, z, q, a: (0.0 * z, a))
     d = 7
-    res = simulate(model, d, 0.1, runs=2000, seed=9, engine=engine, max_steps=1, m_thr=0.999)
+    res = simulate(model, d, 0.1, runs=2000, seed=9, engine=engine, max_steps=1, m_thr=0.999, start="uniform")
     assert res.censored == res.runs
     p = stats.kstest(res.final_m**2, stats.beta(0.5, (d - 1) / 2).cdf).pvalue
     assert p >= ALPHA
     # and the sign is symmetric: binomial test of the number of positive starts
     assert stats.binomtest(int((res.final_m > 0).sum()), res.runs).pvalue >= ALPHA
+
+
+@pytest.mark.parametrize("engine", ["full", "reduced"])
+def test_default_start_is_the_positive_hemisphere(engine):
+    # The documented default (issue 10): the uniform law conditioned on m0 > 0, the same |m0| law.
+    model = StepModel(target=he3, kernel=lambda y, z, q, a: (0.0 * z, a))
+    d = 7
+    res = simulate(model, d, 0.1, runs=2000, seed=9, engine=engine, max_steps=1, m_thr=0.999)
+    uniform = simulate(model, d, 0.1, runs=2000, seed=9, engine=engine, max_steps=1, m_thr=0.999, start="uniform")
+    assert res.start == "positive" and bool(np.all(res.final_m > 0))
+    # same streams, the sign taken off: exactly the uniform start's |m0|
+    assert np.array_equal(res.final_m, np.abs(uniform.final_m))
 
 
 @pytest.mark.parametrize("engine", ["full", "reduced"])

@@ -11,8 +11,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from theory._validate import as_int
 from theory.rules import Rule, make_rule
-from theory.simulate.common import StepModel
+from theory.simulate.common import SimulationInputError, StepModel
 from theory.simulate.engines import simulate
 from theory.simulate.kernels import link_function, rule_kernels
 from theory.simulate.sweep import point_seed
@@ -162,15 +163,24 @@ def check_records(point: dict, records: list) -> str | None:
             if rec[key] != value or type(rec[key]) is not type(value):
                 return f"record {k} has {key} = {rec[key]!r}, not the point's {value!r}"
         run = rec["run"]
-        if isinstance(run, bool) or not isinstance(run, int) or not 0 <= run < runs or run in seen:
+        if not _is_int_in(run, 0, runs - 1) or run in seen:
             return f"record {k} has run index {run!r} (each of 0..{runs - 1} must appear once)"
         seen.add(run)
         status, t = rec["status"], rec["hitting_time"]
         if status not in _STATUSES:
             return f"record {k} has status {status!r}"
         if status == "hit":
-            if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t <= max_steps:
+            if not _is_int_in(t, 0, max_steps):
                 return f"record {k} is a hit with hitting time {t!r} outside [0, {max_steps}]"
         elif t is not None:
             return f"record {k} is {status} but has hitting time {t!r}"
     return None
+
+
+def _is_int_in(value, lo: int, hi: int) -> bool:
+    """``value`` is an integer (not a bool) in ``[lo, hi]`` (:func:`theory._validate.as_int`)."""
+    try:
+        as_int(value, "value", lo=lo, hi=hi, error=SimulationInputError)
+    except SimulationInputError:
+        return False
+    return True

@@ -133,8 +133,8 @@ def link_function(link) -> Callable[[np.ndarray], np.ndarray]:
     --------
     >>> import numpy as np
     >>> from theory.links import parse_link
-    >>> link_function(parse_link("He3"))(np.array([0.0, 2.0]))
-    array([0., 2.])
+    >>> link_function(parse_link("He3"))(np.array([1.0, 2.0]))
+    array([-2.,  2.])
     """
     return fast_lambdify([Z], link.expr)
 

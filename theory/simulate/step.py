@@ -19,7 +19,7 @@ IEEE operations in the same order, so given the same kernel values they give the
 Examples
 --------
 >>> z, q = overlap_geometry(0.6, 1.0, 0.5, 2.0)
->>> round(z, 12), round(q, 12)
+>>> round(float(z), 12), round(float(q), 12)
 (1.0, 2.25)
 >>> m_new, den = overlap_update(0.6, 1.0, z, q, 0.0, 0.1)
 >>> float(m_new), float(den)
