@@ -6,6 +6,11 @@
 * :func:`one_step_increments` -- samples of ``m' - m`` at a fixed overlap, for drift checks;
 * :func:`run_sweep` -- a resumable, deterministic, parallel sweep over parameter points.
 
+Modules: ``common`` (step model, result, checks, streams, step budget), ``step`` (the exact overlap
+step and its hit/divergence tests, written once), ``events`` (a block's events), ``kernels`` (SymPy
+to numpy and numba: the one code-generation layer), ``reduced`` and ``full`` (the engines),
+``engines`` (the entry points), ``cases`` (rule descriptions to step models), ``sweep``.
+
 Examples
 --------
 >>> from theory.simulate import StepModel, simulate

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .events import record_events, resolve_events, start_records
 from .common import (
     NO_PROGRESS,
     STREAM_EXTRA,
@@ -20,9 +21,6 @@ from .common import (
     as_float_array,
     generator,
     label_columns,
-    record_events,
-    resolve_events,
-    start_records,
 )
 
 __all__ = ["run_full", "full_increments", "full_step", "full_start"]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .events import record_events, resolve_events, start_records
 from .kernels import compiled_step_loop
 from .step import LOOP_HIT, overlap_geometry, overlap_update
 from .common import (
@@ -38,9 +39,6 @@ from .common import (
     as_float_array,
     generator,
     label_columns,
-    record_events,
-    resolve_events,
-    start_records,
 )
 
 __all__ = ["run_reduced", "reduced_increments", "reduced_step", "reduced_start"]

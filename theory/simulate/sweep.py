@@ -25,6 +25,10 @@ Layout of ``out_dir``::
     points/<id>.json   {"id": ..., "point": {...}, "records": [...]}
     records.json       [record, ...]   every record carries "point_id"
     records.csv        the same, one row per record, columns in first-seen order
+
+Size: about 540 lines, one concept (the sweep's store, its checked resume and its executor loop);
+most of it is docstrings and the checks that make a resume safe, which read best next to the store
+they guard.
 """
 from __future__ import annotations
 
