@@ -53,7 +53,7 @@ from theory._io import atomic_write, json_default
 from .common import SimulationInputError
 
 __all__ = ["run_sweep", "point_seed", "point_id", "canonical_json", "load_records", "SweepError",
-           "available_cores", "read_regular_file"]
+           "available_cores", "read_regular_file", "file_kind"]
 
 #: Largest saved point file that resume reads back (an internal limit: a simulation point with 100 000
 #: runs is about 40 MB); a larger file is recomputed, not read.
@@ -192,7 +192,7 @@ def read_regular_file(path, limit: int, what: str) -> str:
     """
     st = os.stat(path)
     if not _stat.S_ISREG(st.st_mode):
-        raise ValueError(f"{what} {os.fspath(path)!r} is not a regular file ({_file_kind(st.st_mode)})")
+        raise ValueError(f"{what} {os.fspath(path)!r} is not a regular file ({file_kind(st.st_mode)})")
     if st.st_size > limit:
         raise ValueError(f"{what} {os.fspath(path)!r} is {_size(st.st_size)}, over the {_size(limit)} limit "
                          f"(checked before reading)")
@@ -206,7 +206,15 @@ def read_regular_file(path, limit: int, what: str) -> str:
         raise ValueError(f"{what} {os.fspath(path)!r} is not UTF-8 text (byte {exc.start})") from None
 
 
-def _file_kind(mode) -> str:
+def file_kind(mode) -> str:
+    """What a non-regular file is, from its ``st_mode``: ``"a directory"``, ``"a FIFO"``...
+
+    Examples
+    --------
+    >>> import stat
+    >>> file_kind(stat.S_IFDIR)
+    'a directory'
+    """
     for test, name in ((_stat.S_ISDIR, "a directory"), (_stat.S_ISCHR, "a character device"),
                        (_stat.S_ISBLK, "a block device"), (_stat.S_ISFIFO, "a FIFO"),
                        (_stat.S_ISSOCK, "a socket")):
@@ -222,9 +230,10 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-# Temporary alias: theory/verify.py and theory/_cli_latex.py still import it from here (issue 10, H1/H3:
-# they switch to theory._io.atomic_write); remove once they do.
+# Temporary aliases: theory/verify.py and theory/_cli_latex.py still import these private names from here
+# (issue 10, H1/H3: they switch to theory._io.atomic_write and sweep.file_kind); remove once they do.
 _atomic_write = atomic_write
+_file_kind = file_kind
 
 
 def _csv_cell(value):
