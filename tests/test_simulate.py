@@ -37,7 +37,7 @@ from theory.simulate import (
 )
 from theory.simulate.full import full_step, run_full
 from theory.simulate.reduced import reduced_step, run_reduced
-from theory.simulate._common import child_sequence
+from theory.simulate.common import child_sequence
 
 # Eight equality-in-law comparisons plus the extra cases run in this file: at a per-test level of
 # 0.001 the chance that any of them fails by bad luck for a correct engine is below about 1.5%
@@ -162,12 +162,24 @@ def test_uniform_start_law(engine):
     # With psi = 0 the first layer never moves, so final_m is the start: m0^2 ~ Beta(1/2, (d-1)/2).
     model = StepModel(target=he3, kernel=lambda y, z, q, a: (0.0 * z, a))
     d = 7
-    res = simulate(model, d, 0.1, runs=2000, seed=9, engine=engine, max_steps=1, m_thr=0.999)
+    res = simulate(model, d, 0.1, runs=2000, seed=9, engine=engine, max_steps=1, m_thr=0.999, start="uniform")
     assert res.censored == res.runs
     p = stats.kstest(res.final_m**2, stats.beta(0.5, (d - 1) / 2).cdf).pvalue
     assert p >= ALPHA
     # and the sign is symmetric: binomial test of the number of positive starts
     assert stats.binomtest(int((res.final_m > 0).sum()), res.runs).pvalue >= ALPHA
+
+
+@pytest.mark.parametrize("engine", ["full", "reduced"])
+def test_default_start_is_the_positive_hemisphere(engine):
+    # The documented default (issue 10): the uniform law conditioned on m0 > 0, the same |m0| law.
+    model = StepModel(target=he3, kernel=lambda y, z, q, a: (0.0 * z, a))
+    d = 7
+    res = simulate(model, d, 0.1, runs=2000, seed=9, engine=engine, max_steps=1, m_thr=0.999)
+    uniform = simulate(model, d, 0.1, runs=2000, seed=9, engine=engine, max_steps=1, m_thr=0.999, start="uniform")
+    assert res.start == "positive" and bool(np.all(res.final_m > 0))
+    # same streams, the sign taken off: exactly the uniform start's |m0|
+    assert np.array_equal(res.final_m, np.abs(uniform.final_m))
 
 
 @pytest.mark.parametrize("engine", ["full", "reduced"])
@@ -531,7 +543,7 @@ def test_memory_does_not_grow_with_generators_for_every_run():
 
 
 def test_progress_reports_finished_runs_on_stderr(capsys):
-    from theory.simulate._common import Progress
+    from theory.simulate.common import Progress
 
     bar = Progress(4, 100, enabled=True, delay=0)
     bar.runs_done(3)

@@ -186,7 +186,7 @@ def test_lost_worker_is_reported_and_resume_completes(tmp_path, reference):
 
 
 def test_failing_disk_keeps_saved_points(tmp_path, reference, monkeypatch):
-    real_write = sweep_module._atomic_write
+    real_write = sweep_module.atomic_write
     calls = {"points": 0}
 
     def flaky_write(path, text):
@@ -196,11 +196,11 @@ def test_failing_disk_keeps_saved_points(tmp_path, reference, monkeypatch):
                 raise OSError(28, "No space left on device")  # as on a full disk
         return real_write(path, text)
 
-    monkeypatch.setattr(sweep_module, "_atomic_write", flaky_write)
+    monkeypatch.setattr(sweep_module, "atomic_write", flaky_write)
     with ThreadPoolExecutor(1) as ex:
         with pytest.raises(OSError, match="No space left"):
             run_sweep(POINTS, sim_point, tmp_path, executor=ex, progress=False)
-    monkeypatch.setattr(sweep_module, "_atomic_write", real_write)
+    monkeypatch.setattr(sweep_module, "atomic_write", real_write)
     assert len(saved_ids(tmp_path)) == 3
     assert load_records(tmp_path) == [r for r in reference if r["point_id"] in saved_ids(tmp_path)]
     with ThreadPoolExecutor(2) as ex:
@@ -209,14 +209,14 @@ def test_failing_disk_keeps_saved_points(tmp_path, reference, monkeypatch):
 
 def test_atomic_write_leaves_no_partial_file(tmp_path, monkeypatch):
     target = tmp_path / "x.json"
-    sweep_module._atomic_write(target, "old")
+    sweep_module.atomic_write(target, "old")
 
     def broken_replace(src, dst):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(sweep_module.os, "replace", broken_replace)
     with pytest.raises(OSError):
-        sweep_module._atomic_write(target, "new")
+        sweep_module.atomic_write(target, "new")
     assert target.read_text() == "old" and no_temp_files(tmp_path)
 
 

@@ -57,6 +57,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from theory._validate import as_int
 from theory.errors import TheoryInputError
 from scipy.interpolate import CubicSpline
 from scipy.linalg import solve_banded
@@ -139,9 +140,7 @@ class HittingTimeProfile:
 # input checks
 # ---------------------------------------------------------------------------
 def _check_d(d) -> int:
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 3:
-        raise DiffusionInputError(f"d must be an integer >= 3, got {d!r}")
-    return int(d)
+    return as_int(d, "d", lo=3, error=DiffusionInputError)
 
 
 def _check_positive(name, x) -> float:
@@ -274,8 +273,7 @@ def one_step_moments(target, kernel, *, d: int, gamma: float, m_grid, noise: flo
     m = _check_grid(np.atleast_1d(m_grid), min_size=1)
     if order not in ("exact", "second"):
         raise DiffusionInputError(f"order must be 'exact' or 'second', got {order!r}")
-    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
-        raise DiffusionInputError(f"chunk must be an integer >= 1, got {chunk!r}")
+    chunk = as_int(chunk, "chunk", lo=1, error=DiffusionInputError)
     U, G, R, Zt, W = _nodes(d, nodes, noise)
     y = np.asarray(target(U), dtype=float) + Zt
     if y.shape != U.shape:
@@ -451,9 +449,8 @@ def hitting_time_profile(target, kernel, *, d: int, gamma: float, m_thr: float =
     m_thr = _check_m_thr(m_thr)
     if start not in ("uniform", "positive", "fixed", "gaussian"):
         raise DiffusionInputError(f"start must be 'uniform', 'positive', 'fixed' or 'gaussian', got {start!r}")
-    for name, n in (("n_moments", n_moments), ("n_grid", n_grid)):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 5:
-            raise DiffusionInputError(f"{name} must be an integer >= 5, got {n!r}")
+    n_moments = as_int(n_moments, "n_moments", lo=5, error=DiffusionInputError)
+    n_grid = as_int(n_grid, "n_grid", lo=5, error=DiffusionInputError)
     left = -1.0 if signed else -m_thr
     m_nodes = np.linspace(left, m_thr, int(n_moments))
     bn, vn = one_step_moments(target, kernel, d=d, gamma=gamma, m_grid=m_nodes, noise=noise,

@@ -790,57 +790,6 @@ class Link:
     def with_noise(self, noise) -> "Link":
         return Link(self.expr, self.name, _parse_noise(noise))
 
-    def numeric(self, module: str = "numpy"):
-        """A vectorised numeric version of the link (``lambdify``; floats, labelled numeric)."""
-        return fast_lambdify([Z], self.expr, module)
-
-
-def fast_lambdify(args, expr, module: str = "numpy"):
-    """``sympy.lambdify`` whose code writes small integer powers as products.
-
-    numpy's ``x**3`` is roughly 30 times slower per element than ``x*x*x``; simulations
-    call these functions millions of times.  Polynomials are put in Horner form first.
-    """
-    from sympy.printing.numpy import NumPyPrinter
-
-    class _Printer(NumPyPrinter):
-        def _print_Pow(self, e, rational=False):
-            if e.exp.is_Integer and 2 <= e.exp <= 12:
-                base = self.parenthesize(e.base, 100)
-                return "(" + "*".join([base] * int(e.exp)) + ")"
-            return super()._print_Pow(e, rational=rational)
-
-    if not isinstance(expr, sp.Basic):  # never text: only expressions this package built
-        raise TypeError(f"fast_lambdify needs a SymPy expression, got {type(expr).__name__}")
-    syms = [a for a in args if isinstance(a, sp.Symbol)]
-    if syms and expr.is_polynomial(*syms):
-        try:
-            expr = sp.horner(sp.expand(expr), *syms[::-1])
-        except (sp.PolynomialError, ValueError, TypeError):
-            pass
-    if module == "math":
-        from sympy.printing.pycode import PythonCodePrinter
-
-        class _MathPrinter(PythonCodePrinter):
-            _print_Pow = _Printer._print_Pow
-
-        printer = _MathPrinter({"fully_qualified_modules": False, "inline": True,
-                                "allow_unknown_functions": False, "user_functions": {}})
-        return sp.lambdify(args, expr, modules=["math"], printer=printer)
-    printer = _Printer({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True,
-                        "user_functions": {}})
-    return sp.lambdify(args, expr, modules=_lambdify_modules(module), printer=printer)
-
-
-def _lambdify_modules(module: str):
-    if module == "numpy":
-        import numpy as np
-        import scipy.special
-
-        return [{"Heaviside": lambda x, h0=0.5: np.heaviside(x, 0.5), "erf": scipy.special.erf,
-                 "sign": np.sign}, "numpy"]
-    return [module]
-
 
 #: Values of :func:`parity`.
 EVEN, ODD = 1, -1

@@ -11,9 +11,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from theory._validate import as_int
 from theory.rules import Rule, make_rule
-from theory.simulate._common import StepModel
+from theory.simulate.common import SimulationInputError, StepModel
 from theory.simulate.engines import simulate
+from theory.simulate.kernels import link_function, rule_kernels
 from theory.simulate.sweep import point_seed
 
 __all__ = ["CASE_KEYS", "case_of", "rule_for", "rule_options", "model_for", "simulate_point", "check_records",
@@ -78,16 +80,23 @@ def rule_for(case: dict) -> Rule:
 def model_for(case: dict, eta: float, d: int) -> StepModel:
     """The numeric step model of a case at learning rate ``eta`` and dimension ``d``.
 
+    Built from the rule's public attributes through :mod:`theory.simulate.kernels`: the target's
+    numpy function, the vectorised kernel of ``rule.step``/``rule.a_next`` and its compiled twin
+    (``StepModel.compiled``), the label noise and the initial second layer.
+
     Examples
     --------
     >>> m = model_for({"rule": "online", "loss": "correlation", "target": "He3", "student": "He3",
     ...                "a": 1.0, "order": None, "keep_a": False, "psi": None, "noise": 0.0}, 0.0, 10)
     >>> float(m.kernel(np.array(1.0), np.array(2.0), np.array(9.0), np.array(1.0))[0])
     9.0
+    >>> m.compiled is not None
+    True
     """
     rule = rule_for(case)
-    return StepModel(target=rule.target.numeric(), kernel=rule.numeric_kernel(eta, d),
-                     noise=float(rule.target.noise), a0=float(rule.a), name=rule.label)
+    numeric, compiled = rule_kernels(rule, eta, d)
+    return StepModel(target=link_function(rule.target), kernel=numeric, noise=float(rule.target.noise),
+                     a0=float(rule.a), name=rule.label, compiled=compiled)
 
 
 def simulate_point(point: dict) -> list[dict]:
@@ -154,15 +163,24 @@ def check_records(point: dict, records: list) -> str | None:
             if rec[key] != value or type(rec[key]) is not type(value):
                 return f"record {k} has {key} = {rec[key]!r}, not the point's {value!r}"
         run = rec["run"]
-        if isinstance(run, bool) or not isinstance(run, int) or not 0 <= run < runs or run in seen:
+        if not _is_int_in(run, 0, runs - 1) or run in seen:
             return f"record {k} has run index {run!r} (each of 0..{runs - 1} must appear once)"
         seen.add(run)
         status, t = rec["status"], rec["hitting_time"]
         if status not in _STATUSES:
             return f"record {k} has status {status!r}"
         if status == "hit":
-            if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t <= max_steps:
+            if not _is_int_in(t, 0, max_steps):
                 return f"record {k} is a hit with hitting time {t!r} outside [0, {max_steps}]"
         elif t is not None:
             return f"record {k} is {status} but has hitting time {t!r}"
     return None
+
+
+def _is_int_in(value, lo: int, hi: int) -> bool:
+    """``value`` is an integer (not a bool) in ``[lo, hi]`` (:func:`theory._validate.as_int`)."""
+    try:
+        as_int(value, "value", lo=lo, hi=hi, error=SimulationInputError)
+    except SimulationInputError:
+        return False
+    return True

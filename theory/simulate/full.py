@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import (
+from .events import record_events, resolve_events, start_records
+from .common import (
     NO_PROGRESS,
     STREAM_EXTRA,
     STREAM_STEP,
     as_float_array,
     generator,
     label_columns,
-    record_events,
-    resolve_events,
-    start_records,
 )
 
 __all__ = ["run_full", "full_increments", "full_step", "full_start"]

@@ -7,7 +7,7 @@ exactly
 
     m' = (m + gamma psi (u - z m)) / sqrt(1 + gamma^2 psi^2 q),   (psi, a') = kernel(y, z, q, a),
 
-so ``(m, a)`` is a Markov chain with the same law as the overlap of the full ``d``-dimensional engine
+(the formula is written once, in ``step.py``), so ``(m, a)`` is a Markov chain with the same law as the overlap of the full ``d``-dimensional engine
 (docs/theory.md, section 8). The uniform start is ``m0 = u / sqrt(u^2 + chi^2_{d-1})``, the law of the first
 coordinate of a uniform point on the sphere.
 
@@ -17,12 +17,20 @@ vectorised, only the state-dependent part runs step by step, and finished runs l
 the end of each block. Each run's two streams are consumed sequentially, one fixed record per step
 (normals ``(u, g[, e][, u'])`` from stream 0 and ``R / 2 ~ Gamma((d - 2) / 2)`` from stream 1, after the
 start's draws), so block sizes do not affect results.
+
+A model whose ``compiled`` kernel is set (and compiles) runs instead one run at a time through the
+numba loop of ``kernels.compiled_step_loop``, which calls the same step and event functions; it
+draws the same records from the same streams, so the hitting times are the same
+(``tests/test_kernels.py``), at a cost proportional to the run-steps actually taken.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ._common import (
+from .events import record_events, resolve_events, start_records
+from .kernels import compiled_step_loop
+from .step import LOOP_HIT, overlap_geometry, overlap_update
+from .common import (
     NO_PROGRESS,
     STATUS_DIVERGED,
     STATUS_HIT,
@@ -31,9 +39,6 @@ from ._common import (
     as_float_array,
     generator,
     label_columns,
-    record_events,
-    resolve_events,
-    start_records,
 )
 
 __all__ = ["run_reduced", "reduced_increments", "reduced_step", "reduced_start"]
@@ -45,7 +50,7 @@ MAX_BLOCK = 4096
 TILE = 64  # runs per transpose tile
 
 
-def reduced_step(m, a, u, g, R, y, kernel, gamma, out_m=None, out_den=None):
+def reduced_step(m, a, u, g, R, y, kernel, gamma):
     """One exact step of the overlap chain, vectorised over runs.
 
     Parameters
@@ -56,20 +61,17 @@ def reduced_step(m, a, u, g, R, y, kernel, gamma, out_m=None, out_den=None):
         Standard normals: the sample's components along ``theta`` and along ``v``.
     R : ndarray
         ``||r||^2 ~ chi^2_{d-2}``, the squared norm of the sample outside ``span(theta, w)``.
-        ``q = ||x||^2 - z^2`` is formed as ``(s u - m g)^2 + R`` (the component of ``x`` along the
-        unit vector of ``span(theta, w)`` orthogonal to ``w``, plus ``R``), which has no
-        cancellation when ``x`` is nearly parallel to ``w``.
     y : ndarray
         Labels.
     kernel : callable
         ``kernel(y, z, q, a) -> (psi, a_next)``.
     gamma : float
-    out_m, out_den : ndarray, optional
-        Where to write the new overlap and the normaliser ``sqrt(1 + gamma^2 psi^2 q)``.
 
     Returns
     -------
     m_new, a_next, den : ndarray
+        The new overlap, the second layer and the normaliser ``sqrt(1 + gamma^2 psi^2 q)``
+        (:func:`theory.simulate.step.overlap_geometry` and :func:`~theory.simulate.step.overlap_update`).
 
     Examples
     --------
@@ -81,28 +83,9 @@ def reduced_step(m, a, u, g, R, y, kernel, gamma, out_m=None, out_den=None):
     >>> float(m[0]), float(den[0])
     (0.5, 1.0)
     """
-    s = m * m
-    np.subtract(1.0, s, out=s)
-    np.maximum(s, 0.0, out=s)  # guards rounding when |m| is within an ulp of 1
-    np.sqrt(s, out=s)
-    q = s * u
-    q -= m * g
-    q *= q
-    q += R
-    s *= g
-    z = m * u
-    z += s
+    z, q = overlap_geometry(m, u, g, R)
     psi, a_next = kernel(y, z, q, a)
-    c = np.multiply(psi, gamma)
-    v = z * m
-    np.subtract(u, v, out=v)
-    v *= c
-    v += m
-    c *= c
-    c *= q
-    c += 1.0
-    den = np.sqrt(c, out=out_den)
-    m_new = np.divide(v, den, out=out_m)
+    m_new, den = overlap_update(m, u, z, q, psi, gamma)
     return m_new, a_next, den
 
 
@@ -172,41 +155,7 @@ def _labels(model, normals, with_noise, with_null):
 RUN_BLOCK = 2048  # steps drawn at a time per run on the compiled path
 
 
-def _compiled_loop():
-    """The per-run inner loop, compiled with numba (built on first use)."""
-    global _LOOP
-    if _LOOP is None:
-        import math
-
-        import numba
-
-        @numba.njit
-        def loop(kern, eta, dd, m, a, U, G, R, Y, gamma, thr, signed):
-            for t in range(U.shape[0]):
-                s = math.sqrt(max(1.0 - m * m, 0.0))
-                z = m * U[t] + s * G[t]
-                p = s * U[t] - m * G[t]
-                q = p * p + R[t]
-                psi, a_next = kern(Y[t], z, q, a, eta, dd)
-                c = psi * gamma
-                v = (U[t] - z * m) * c + m
-                den = math.sqrt(c * c * q + 1.0)
-                m_new = v / den
-                if not (math.isfinite(m_new) and math.isfinite(den) and math.isfinite(a_next)):
-                    return 2, t, m_new, a_next
-                m, a = m_new, a_next
-                if m >= thr or (not signed and m <= -thr):
-                    return 1, t, m, a
-            return 0, U.shape[0], m, a
-
-        _LOOP = loop
-    return _LOOP
-
-
-_LOOP = None
-
-
-def _run_reduced_compiled(model, compiled, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, null,
+def _run_reduced_compiled(model, fn, loop, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, null,
                           progress=NO_PROGRESS):
     """Same chain, same streams, one run at a time through a compiled loop.
 
@@ -214,8 +163,7 @@ def _run_reduced_compiled(model, compiled, d, gamma, run_seqs, *, m_thr, signed,
     ``B`` gamma variates from stream 1, strictly in order), so the numbers a step sees are the same
     as on the vectorised path; the cost is proportional to the run-steps actually taken.
     """
-    fn, (eta, dd) = compiled
-    loop = _compiled_loop()
+    eta, dd = model.compiled.eta, model.compiled.d
     with_noise, with_null = label_columns(model, null)
     k = 2 + with_noise + with_null
     half_df = (d - 2) / 2.0
@@ -240,8 +188,8 @@ def _run_reduced_compiled(model, compiled, d, gamma, run_seqs, *, m_thr, signed,
                 progress.at_step(t + row)
                 if code:
                     steps[i] = t + row + 1
-                    status[i] = STATUS_HIT if code == 1 else STATUS_DIVERGED
-                    if code == 1:
+                    status[i] = STATUS_HIT if code == LOOP_HIT else STATUS_DIVERGED
+                    if code == LOOP_HIT:
                         hitting[i] = t + row + 1
                     break
                 t += B
@@ -250,17 +198,6 @@ def _run_reduced_compiled(model, compiled, d, gamma, run_seqs, *, m_thr, signed,
             final_m[i] = m
             progress.runs_done(1)
     return {"hitting_times": hitting, "status": status, "steps": steps, "final_m": final_m}
-
-
-def _compiled_kernel_of(model):
-    jit = getattr(model.kernel, "jit", None)
-    if jit is None:
-        return None
-    try:
-        import numba  # noqa: F401  (only asks whether numba is installed)
-    except ImportError:
-        return None
-    return jit()
 
 
 def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, null, block=None,
@@ -273,7 +210,8 @@ def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, n
         One per run; its child 0 feeds the normals (start, then ``(u, g[, e][, u'])`` per step), child 1
         the gamma variates (start's ``chi^2_{d-1} / 2``, then ``R / 2`` per step).
     block : int, optional
-        Force a block length (testing only: results do not depend on it).
+        Force a block length of the vectorised path (testing only: results do not depend on it);
+        without it, a model with a ``compiled`` kernel runs the compiled per-run loop.
     progress : Progress, optional
         Told when runs stop and how far the active runs are.
 
@@ -281,10 +219,11 @@ def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, n
     -------
     dict with arrays ``hitting_times``, ``status``, ``steps``, ``final_m``.
     """
-    compiled = _compiled_kernel_of(model) if block is None else None
-    if compiled is not None:
-        return _run_reduced_compiled(model, compiled, d, gamma, run_seqs, m_thr=m_thr, signed=signed,
-                                     max_steps=max_steps, start=start, null=null, progress=progress)
+    if model.compiled is not None and block is None:
+        fn, loop = model.compiled.function(), compiled_step_loop()
+        if fn is not None and loop is not None:  # else: warned once, the vectorised path below
+            return _run_reduced_compiled(model, fn, loop, d, gamma, run_seqs, m_thr=m_thr, signed=signed,
+                                         max_steps=max_steps, start=start, null=null, progress=progress)
     with_noise, with_null = label_columns(model, null)
     k = 2 + with_noise + with_null
     half_df = (d - 2) / 2.0
@@ -311,7 +250,7 @@ def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, n
             D = np.empty((B, n))
             A = np.empty((B, n))
             for u, g, Rt, y, m_row, d_row, a_row in zip(U, G, gam, Y, M, D, A):
-                _, a_row[...], _ = reduced_step(m, a, u, g, Rt, y, kernel, step_gamma, out_m=m_row, out_den=d_row)
+                m_row[...], a_row[...], d_row[...] = reduced_step(m, a, u, g, Rt, y, kernel, step_gamma)
                 m, a = m_row, a_row
             first_hit, first_bad = resolve_events(M, D, A, m_thr, signed, B)
             keep = record_events(M, first_hit, first_bad, B, active, t_done, status, steps, final_m, hitting)

@@ -1,4 +1,5 @@
-"""Shared pieces of the simulation engines: the step model, the result, input checks, random streams.
+"""Shared pieces of the simulation engines: the step model, the result, input checks, random streams,
+progress and the step budget.
 
 Conventions used by both engines (``full.py`` and ``reduced.py``):
 
@@ -22,15 +23,18 @@ the numbers a step sees.
 from __future__ import annotations
 
 import math
-import numbers
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
+from theory._validate import as_int, as_real
 from theory.errors import TheoryInputError
+
+if TYPE_CHECKING:
+    from theory.simulate.kernels import CompiledKernel
 
 __all__ = [
     "StepModel",
@@ -40,14 +44,37 @@ __all__ = [
     "STATUS_CENSORED",
     "STATUS_DIVERGED",
     "Progress",
+    "NO_PROGRESS",
+    "STARTS",
+    "DEFAULT_START",
+    "step_budget",
+    "check_int",
+    "check_positive",
+    "check_choice",
+    "check_bool",
+    "check_model",
+    "check_threshold",
+    "check_engine",
+    "check_start",
+    "as_seed_sequence",
+    "child_sequence",
+    "generator",
+    "STREAM_STEP",
+    "STREAM_EXTRA",
+    "label_columns",
+    "as_float_array",
 ]
 
 STATUS_HIT = "hit"
 STATUS_CENSORED = "censored"
 STATUS_DIVERGED = "diverged"
 
-_ENGINES = ("reduced", "full")
-_STARTS = ("uniform", "positive", "fixed")
+ENGINES = ("reduced", "full")
+#: The starts of a run: ``w`` uniform on the sphere; the same law conditioned on ``m0 > 0``; or
+#: ``m0 = d^{-1/2}`` exactly (see :func:`theory.simulate.simulate`).
+STARTS = ("uniform", "positive", "fixed")
+#: The documented default start of :func:`theory.simulate.simulate` (and of ``verify``).
+DEFAULT_START = "positive"
 
 
 class SimulationInputError(TheoryInputError):
@@ -81,6 +108,10 @@ class StepModel:
         Initial second-layer value. Default 1.
     name : str, optional
         A label carried into results.
+    compiled : CompiledKernel or None, optional
+        The same step as a numba-compiled scalar kernel (:mod:`theory.simulate.kernels`). When
+        given, the reduced engine runs its compiled per-run loop; ``None`` (the default, and what a
+        hand-written kernel has) runs the vectorised numpy path. The two give the same hitting times.
 
     Examples
     --------
@@ -99,6 +130,7 @@ class StepModel:
     noise: float = 0.0
     a0: float = 1.0
     name: str = ""
+    compiled: "CompiledKernel | None" = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,21 +264,12 @@ def _seed_to_json(seed):
 # ----------------------------------------------------------------------------------------------- checks
 def check_int(name: str, value, minimum: int) -> int:
     """Return ``value`` as an int if it is an integer ``>= minimum``, else raise SimulationInputError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise SimulationInputError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise SimulationInputError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+    return as_int(value, name, lo=minimum, error=SimulationInputError)
 
 
 def check_positive(name: str, value) -> float:
     """Return ``value`` as a float if it is a finite number ``> 0``, else raise SimulationInputError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise SimulationInputError(f"{name} must be a positive finite number, got {value!r}")
-    v = float(value)
-    if not (math.isfinite(v) and v > 0):
-        raise SimulationInputError(f"{name} must be a positive finite number, got {value!r}")
-    return v
+    return as_real(value, name, lo=0, lo_open=True, error=SimulationInputError)
 
 
 def check_choice(name: str, value, choices) -> str:
@@ -268,37 +291,38 @@ def check_model(model) -> StepModel:
     for attr in ("target", "kernel"):
         if not callable(getattr(model, attr, None)):
             raise SimulationInputError(f"model.{attr} must be callable, got {getattr(model, attr, None)!r}")
-    noise = getattr(model, "noise", 0.0)
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not (math.isfinite(noise) and noise >= 0):
-        raise SimulationInputError(f"model.noise must be a finite number >= 0, got {noise!r}")
-    a0 = getattr(model, "a0", 1.0)
-    if isinstance(a0, bool) or not isinstance(a0, numbers.Real) or not math.isfinite(a0):
-        raise SimulationInputError(f"model.a0 must be a finite number, got {a0!r}")
+    as_real(getattr(model, "noise", 0.0), "model.noise", lo=0, error=SimulationInputError)
+    as_real(getattr(model, "a0", 1.0), "model.a0", error=SimulationInputError)
+    compiled = getattr(model, "compiled", None)
+    if compiled is not None and not callable(getattr(compiled, "function", None)):
+        raise SimulationInputError(f"model.compiled must be a CompiledKernel or None, got {compiled!r}")
     return model
 
 
 def check_threshold(m_thr) -> float:
     """Weak-recovery threshold in the open interval (0, 1)."""
-    if isinstance(m_thr, bool) or not isinstance(m_thr, numbers.Real) or not (0.0 < float(m_thr) < 1.0):
-        raise SimulationInputError(f"m_thr must be a number in the open interval (0, 1), got {m_thr!r}")
-    return float(m_thr)
+    return as_real(m_thr, "m_thr", lo=0, hi=1, lo_open=True, hi_open=True, error=SimulationInputError)
 
 
 def check_engine(engine) -> str:
-    return check_choice("engine", engine, _ENGINES)
+    """One of :data:`ENGINES`."""
+    return check_choice("engine", engine, ENGINES)
 
 
 def check_start(start) -> str:
-    return check_choice("start", start, _STARTS)
+    """One of :data:`STARTS`."""
+    return check_choice("start", start, STARTS)
 
 
 def as_seed_sequence(seed) -> np.random.SeedSequence:
     """A SeedSequence from an int ``>= 0`` or a SeedSequence (returned unchanged, never spawned from)."""
     if isinstance(seed, np.random.SeedSequence):
         return seed
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise SimulationInputError(f"seed must be a non-negative int or a numpy.random.SeedSequence, got {seed!r}")
-    return np.random.SeedSequence(int(seed))
+    try:
+        return np.random.SeedSequence(as_int(seed, "seed", lo=0, error=SimulationInputError))
+    except SimulationInputError:
+        raise SimulationInputError(f"seed must be a non-negative int or a numpy.random.SeedSequence, "
+                                   f"got {seed!r}") from None
 
 
 def child_sequence(ss: np.random.SeedSequence, *path: int) -> np.random.SeedSequence:
@@ -332,95 +356,6 @@ def as_float_array(value, shape) -> np.ndarray:
     if arr.shape != shape:
         arr = np.broadcast_to(arr, shape)
     return arr
-
-
-def resolve_events(M, D, A, thr, signed, rows):
-    """First hit and first divergence row in a block of per-step records.
-
-    Parameters
-    ----------
-    M, D, A : ndarray, shape (B, n)
-        Overlap after each step, the normaliser of that step and the second layer after it.
-    thr : float
-    signed : bool
-    rows : int
-        Only the first ``rows`` rows are valid steps.
-
-    Returns
-    -------
-    first_hit, first_bad : ndarray of int64, shape (n,)
-        Row index of the first hit / first non-finite record, ``rows`` if none.
-
-    Notes
-    -----
-    Cheap column reductions find the candidate runs first: a column whose sum is finite has only
-    finite entries (a non-finite entry makes the sum inf or NaN), and a column can contain a hit only
-    if its NaN-ignoring maximum (or minimum) crosses the threshold. Only those columns are scanned.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> M = np.array([[0.1, 0.2], [0.6, np.nan], [0.7, 0.9]])
-    >>> resolve_events(M, np.ones_like(M), np.ones_like(M), 0.5, False, 3)
-    (array([1, 2]), array([3, 1]))
-    """
-    M, D, A = M[:rows], D[:rows], A[:rows]
-    n = M.shape[1]
-    first_hit = np.full(n, rows, dtype=np.int64)
-    first_bad = np.full(n, rows, dtype=np.int64)
-    total = M.sum(axis=0)
-    total += D.sum(axis=0)
-    total += A.sum(axis=0)
-    cand = np.flatnonzero(~np.isfinite(total))
-    if cand.size:
-        bad = ~(np.isfinite(M[:, cand]) & np.isfinite(D[:, cand]) & np.isfinite(A[:, cand]))
-        first_bad[cand] = np.where(bad.any(axis=0), bad.argmax(axis=0), rows)
-    with np.errstate(invalid="ignore"):
-        reach = np.fmax.reduce(M, axis=0) >= thr
-        if not signed:
-            reach |= np.fmin.reduce(M, axis=0) <= -thr
-    cand = np.flatnonzero(reach)
-    if cand.size:
-        Mc = M[:, cand]
-        hit = (Mc >= thr) if signed else (np.abs(Mc) >= thr)
-        first_hit[cand] = np.where(hit.any(axis=0), hit.argmax(axis=0), rows)
-    return first_hit, first_bad
-
-
-def start_records(m0, m_thr, signed):
-    """Per-run result arrays for starting overlaps ``m0``; runs already recovered at the start are hits
-    at step 0.  Returns ``(hitting, steps, status, final_m, active)``, ``active`` the runs to simulate.
-    """
-    runs = len(m0)
-    hitting = np.full(runs, -1, dtype=np.int64)
-    steps = np.zeros(runs, dtype=np.int64)
-    status = np.full(runs, STATUS_CENSORED, dtype="<U8")
-    final_m = np.array(m0, dtype=np.float64)
-    done0 = initial_hits(final_m, m_thr, signed)
-    hitting[done0] = 0
-    status[done0] = STATUS_HIT
-    return hitting, steps, status, final_m, np.flatnonzero(~done0)
-
-
-def record_events(M, first_hit, first_bad, B, active, t_done, status, steps, final_m, hitting):
-    """Write the hits and divergences of one block into the per-run arrays; returns the runs to keep.
-
-    Shared by both engines: ``first_hit``/``first_bad`` come from :func:`resolve_events` on the
-    block's overlaps ``M`` (shape ``(B, n)``) of the runs ``active``; steps are counted from
-    ``t_done``.
-    """
-    cols = np.arange(M.shape[1])
-    is_hit = first_hit < np.minimum(first_bad, B)
-    is_bad = (first_bad < B) & ~is_hit
-    for mask, rows, label in ((is_hit, first_hit, STATUS_HIT), (is_bad, first_bad, STATUS_DIVERGED)):
-        if mask.any():
-            idx = active[mask]
-            status[idx] = label
-            steps[idx] = t_done + rows[mask] + 1
-            final_m[idx] = M[rows[mask], cols[mask]]
-            if label == STATUS_HIT:
-                hitting[idx] = t_done + rows[mask] + 1
-    return ~(is_hit | is_bad)
 
 
 class Progress:
@@ -472,6 +407,42 @@ class Progress:
 NO_PROGRESS = Progress(0, 0, enabled=False)
 
 
-def initial_hits(m0, thr, signed):
-    """Runs that already satisfy the weak-recovery condition at the start."""
-    return (m0 >= thr) if signed else (np.abs(m0) >= thr)
+
+
+#: Steps a run always gets on top of its budget (short runs are not cut by rounding).
+STEP_BUDGET_FLOOR = 1000
+#: The step-size constant at which the budget equals ``factor`` times the theorem's time.
+REFERENCE_KAPPA = 0.125
+
+
+def step_budget(theorem_time: float, psi2: float, kappa: float, *, factor: float, log_factor: float = 1.0) -> float:
+    """The step budget of a run: ``factor`` times the theorem's time, with its ``E[psi^2]`` cost.
+
+    ``factor * psi2 * theorem_time * log_factor / (kappa / REFERENCE_KAPPA) + STEP_BUDGET_FLOOR``: a run
+    with step size ``kappa`` times the theorem's needs time inversely proportional to ``kappa``, and
+    ``log_factor`` is the ``log d`` of the index-2 case (docs/theory.md). Callers cap it and take
+    ``int``.
+
+    Parameters
+    ----------
+    theorem_time : float
+        The theorem's hitting time at ``(d, eta)``, per unit ``E[psi^2]``.
+    psi2 : float
+        ``E[psi^2]`` at ``(d, eta)``.
+    kappa : float
+        Step-size constant of the runs.
+    factor : float
+        Margin over the theorem's time.
+    log_factor : float, optional
+        Extra factor (``log d`` when the leading index is 2). Default 1.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> step_budget(100.0, 2.0, 0.125, factor=30.0)
+    7000.0
+    """
+    return factor * psi2 * theorem_time * log_factor / (kappa / REFERENCE_KAPPA) + STEP_BUDGET_FLOOR
