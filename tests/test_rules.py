@@ -5,7 +5,25 @@ import sympy as sp
 from theory.drift import drift_coefficients
 from theory.errors import RuleError
 from theory.links import Z, parse_link
-from theory.rules import A, D, ETA, Q, Y, make_rule, theory_psi_reference
+from theory.rules import A, D, ETA, Q, Y, make_rule
+
+
+def theory_psi_reference(rule: str, student, order: int | None = None) -> sp.Expr:
+    """docs/theory.md, section 5's forms of ``psi`` (correlation loss, ``a`` symbolic), written independently.
+
+    Online ``a y sigma'``; batch reuse ``sum_k (eta d)^(k-1)/(k-1)! sigma^(k) sigma'^(k-1) y^k``
+    (with ``a^k`` for a general second layer); alternating ``a y sigma' + eta y^2 sigma sigma'``.
+    """
+    s = student.expr
+    ds = sp.diff(s, Z)
+    if rule == "online":
+        return A * Y * ds
+    if rule == "alternating":
+        return A * Y * ds + ETA * Y**2 * s * ds
+    assert rule == "batch-reuse"
+    r = order or (sp.Poly(s, Z).degree())
+    return sum((ETA * D) ** (k - 1) / sp.factorial(k - 1) * sp.diff(s, Z, k) * ds ** (k - 1) * A**k * Y**k
+               for k in range(1, r + 1))
 
 
 @pytest.mark.parametrize("rule", ["online", "batch-reuse", "alternating"])
