@@ -28,7 +28,7 @@ from theory.links import Link, parse_link
 from theory.rules._kernel import kernel
 from theory.rules.calculus import (GENERIC_STUDENT, LOSSES, MAX_ORDER, SIGMA_DERIVATIVES, generic_to_symbols,
                                    loss_expr, smooth_suggestion, split_label_free, student_derivatives)
-from theory.symbols import A, ETA, Y, Z  # noqa: F401  (ETA: in the examples)
+from theory.symbols import A, Y, Z
 
 __all__ = ["DerivationStep", "Derived", "Rule", "GradientRule", "register", "registry", "rule_class", "make_rule",
            "LABEL_STEP"]
@@ -452,6 +452,7 @@ def make_rule(rule: str, target, student=None, *, loss: str | None = "correlatio
 
     Examples
     --------
+    >>> from theory.symbols import ETA
     >>> r = make_rule("alternating", "He3", "He3")
     >>> sp.factor(r.psi - (A*Y*sp.diff(Z**3 - 3*Z, Z) + ETA*Y**2*(Z**3 - 3*Z)*sp.diff(Z**3 - 3*Z, Z)))
     0
