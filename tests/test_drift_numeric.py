@@ -18,8 +18,8 @@ from scipy import integrate
 
 from theory.drift import drift_expansion, psi_moment_expansion, psi_second_moment
 from theory.errors import RuleError
-from theory.links import Z
-from theory.rules import A, D, ETA, Y, make_rule
+from theory.rules import make_rule
+from theory.symbols import A, D, ETA, Y, Z
 
 SQRT2PI = math.sqrt(2 * math.pi)
 

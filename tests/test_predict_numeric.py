@@ -9,11 +9,11 @@ import pytest
 import sympy as sp
 
 from theory.drift import drift_expansion
-from theory.errors import PredictionError, RuleError
-from theory.links import Z
+from theory.errors import PredictionError
 from theory.predict import (check_eta, finite_d_report, finite_d_times, log_times, numeric_bounds,
                             numeric_coefficients, predict, step_size, theorem_time, winning_index)
-from theory.rules import A, ETA, Q, Y, make_rule
+from theory.rules import make_rule
+from theory.symbols import A, ETA, Q, Y, Z
 
 R = sp.Rational
 

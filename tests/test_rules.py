@@ -4,8 +4,9 @@ import sympy as sp
 
 from theory.drift import drift_coefficients
 from theory.errors import RuleError
-from theory.links import Z, parse_link
-from theory.rules import A, D, ETA, Q, Y, make_rule
+from theory.links import parse_link
+from theory.rules import make_rule
+from theory.symbols import A, D, ETA, Q, Y, Z
 
 
 def theory_psi_reference(rule: str, student, order: int | None = None) -> sp.Expr:
