@@ -164,6 +164,8 @@ class Rule(RichDisplay):
     eta_independent : bool
         ``True`` when ``psi`` does not depend on ``eta`` by construction, so no ``mu_i`` does
         (no threshold and no finite-``d`` crossing can exist).
+    loss_refusal : str
+        Why ``--loss`` is refused, for a rule without the ``loss`` option.
 
     Attributes
     ----------
@@ -205,6 +207,7 @@ class Rule(RichDisplay):
     alpha_min: ClassVar[sp.Expr] = sp.Integer(0)
     alpha_reason: ClassVar[str] = "eta <= 1"
     eta_independent: ClassVar[bool] = False
+    loss_refusal: ClassVar[str] = "it has no loss"
 
     loss: str
     target: Link
@@ -254,8 +257,6 @@ class Rule(RichDisplay):
         if "loss" in given and "loss" not in cls.options:
             raise RuleError(f"--loss does not apply to the {cls.name} rule ({cls.loss_refusal}), got {given['loss']!r}")
         return {k: given.get(k, default) for k, default in cls.options.items()}
-
-    loss_refusal: ClassVar[str] = "it has no loss"
 
     @classmethod
     def from_spec(cls, spec: dict) -> "Rule":
