@@ -7,8 +7,8 @@ import sympy as sp
 from theory.drift import M, drift_coefficients, drift_polynomial, psi_second_moment
 from theory.exponents import conditional_power
 from theory.hermite import exact_coefficients
-from theory.links import Z
-from theory.rules import A, ETA, Y, D, make_rule
+from theory.rules import make_rule
+from theory.symbols import A, D, ETA, Y, Z
 
 
 def _gaussian_moment(n):

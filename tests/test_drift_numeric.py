@@ -13,13 +13,15 @@ import warnings
 
 import numpy as np
 import pytest
+
+from theory.simulate.kernels import rule_kernels
 import sympy as sp
 from scipy import integrate
 
 from theory.drift import drift_expansion, psi_moment_expansion, psi_second_moment
 from theory.errors import RuleError
-from theory.links import Z
-from theory.rules import A, D, ETA, Y, make_rule
+from theory.rules import make_rule
+from theory.symbols import A, D, ETA, Y, Z
 
 SQRT2PI = math.sqrt(2 * math.pi)
 
@@ -210,7 +212,7 @@ def test_jump_student_has_infinite_psi_moment_and_no_kernel():
         assert not m.finite and m.expr == sp.oo and "sign" in m.reason and "tanh(8*z)" in m.reason
         assert psi_second_moment(r) == sp.oo
         with pytest.raises(RuleError, match="Dirac delta"):
-            r.numeric_kernel(0.01, 50)
+            rule_kernels(r, 0.01, 50)
     assert make_rule("online", "He3", "relu").distributional is False  # relu' = Heaviside: a function
 
 

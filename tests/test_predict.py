@@ -2,9 +2,10 @@ import pytest
 import sympy as sp
 
 from theory.errors import PredictionError
-from theory.exponents import information_exponent, power_exponents
-from theory.predict import check_eta, crossing_etas, predict, step_size, winning_index
+from theory.exponents import generative_exponent, information_exponent, power_exponents
+from theory.predict import check_eta, crossing_etas, index_weight, predict, step_size, winning_index
 from theory.rules import make_rule
+from theory.symbols import D, ETA
 
 R = sp.Rational
 
@@ -32,7 +33,11 @@ def test_batch_reuse_he3():
     assert curve(p) == [(1, R(3, 2), 2, 2, -1), (R(3, 2), None, 3, 0, 2)]
     ts = [(t.alpha, t.from_index, t.to_index, t.at_boundary) for t in p.thresholds]
     assert ts == [(R(3, 2), 3, 2, False), (1, 2, 1, True)]  # index 1 (the GE) reached at eta ~ 1/d
-    assert p.large_lr_exponent == 1 == (information_exponent("He3").value and 1)
+    # at the edge eta = 1/d, mu_1 = 17496 d^2 eta^2 is Theta(1): index 1, the generative exponent of He3,
+    # costs d^((1-1) v 1) = d there (was `== 1 == (information_exponent(...).value and 1)`: 1 for any value)
+    ge = generative_exponent("He3").value
+    assert ge == 1 and p.mu[1].subs(ETA, 1 / D).is_number and p.mu[1].subs(ETA, 1 / D) > 0
+    assert p.large_lr_exponent == index_weight(ge) == 1
 
 
 @pytest.mark.parametrize("k", range(3, 9))

@@ -11,7 +11,8 @@ import pytest
 import sympy as sp
 
 from theory.predict import crossing_etas, finite_d_report, index_weight, predict, winning_index
-from theory.rules import ETA, make_rule
+from theory.rules import make_rule
+from theory.symbols import ETA
 
 CASES = [
     ("alternating", "h3", "h3", {}),

@@ -6,14 +6,16 @@ import math
 
 import numpy as np
 import pytest
+
+from theory.simulate.kernels import rule_kernels
 import sympy as sp
 
 from theory.drift import drift_expansion
-from theory.errors import PredictionError, RuleError
-from theory.links import Z
+from theory.errors import PredictionError
 from theory.predict import (check_eta, finite_d_report, finite_d_times, log_times, numeric_bounds,
                             numeric_coefficients, predict, step_size, theorem_time, winning_index)
-from theory.rules import A, ETA, Q, Y, make_rule
+from theory.rules import make_rule
+from theory.symbols import A, ETA, Q, Y, Z
 
 R = sp.Rational
 
@@ -140,7 +142,7 @@ def test_no_step_size_for_a_jump_student():
 def test_numeric_students_have_working_kernels(student, rule, kw):
     """The simulators' kernel (lambdify of Rule.step / a_next) agrees with SymPy's own evaluation."""
     r = make_rule(rule, "He3", student, **kw)
-    k = r.numeric_kernel(0.01, 50)
+    k = rule_kernels(r, 0.01, 50)[0]
     rng = np.random.default_rng(7)
     y, z, q, a = rng.standard_normal(5), rng.standard_normal(5), 48 + rng.standard_normal(5), np.ones(5)
     psi, a_next = k(y, z, q, a)

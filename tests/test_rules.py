@@ -4,8 +4,27 @@ import sympy as sp
 
 from theory.drift import drift_coefficients
 from theory.errors import RuleError
-from theory.links import Z, parse_link
-from theory.rules import A, D, ETA, Q, Y, make_rule, theory_psi_reference
+from theory.links import parse_link
+from theory.rules import make_rule
+from theory.symbols import A, D, ETA, Q, Y, Z
+
+
+def theory_psi_reference(rule: str, student, order: int | None = None) -> sp.Expr:
+    """docs/theory.md, section 5's forms of ``psi`` (correlation loss, ``a`` symbolic), written independently.
+
+    Online ``a y sigma'``; batch reuse ``sum_k (eta d)^(k-1)/(k-1)! sigma^(k) sigma'^(k-1) y^k``
+    (with ``a^k`` for a general second layer); alternating ``a y sigma' + eta y^2 sigma sigma'``.
+    """
+    s = student.expr
+    ds = sp.diff(s, Z)
+    if rule == "online":
+        return A * Y * ds
+    if rule == "alternating":
+        return A * Y * ds + ETA * Y**2 * s * ds
+    assert rule == "batch-reuse"
+    r = order or (sp.Poly(s, Z).degree())
+    return sum((ETA * D) ** (k - 1) / sp.factorial(k - 1) * sp.diff(s, Z, k) * ds ** (k - 1) * A**k * Y**k
+               for k in range(1, r + 1))
 
 
 @pytest.mark.parametrize("rule", ["online", "batch-reuse", "alternating"])
@@ -60,7 +79,8 @@ def test_alternating_keep_a_moves_second_layer():
 
 def test_numeric_kernel_matches_symbolic():
     r = make_rule("batch-reuse", "h3", "h3")
-    k = r.numeric_kernel(eta=0.01)
+    from theory.simulate.kernels import rule_kernels
+    k = rule_kernels(r, 0.01)[0]
     y, z, q, a = 0.7, -0.3, 48.0, 1.0
     psi, a_next = k(np.array([y]), np.array([z]), np.array([q]), np.array([a]))
     ref = float(r.step.subs({Y: y, Z: z, Q: q, A: a, ETA: sp.Rational(1, 100)}))

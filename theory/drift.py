@@ -72,9 +72,9 @@ import sympy as sp
 from theory.errors import LinkError, RuleError, TheoryInputError
 from theory.exponents import conditional_power
 from theory.hermite import exact_coefficients, hermite_expansion, is_exactly_zero
-from theory.links import EVEN, ODD, Z, parity
-from theory.rules import A, D, ETA, SIGMA_DERIVATIVES, Y, Rule
-from theory.symbols import M
+from theory.links import EVEN, ODD, parity
+from theory.rules import SIGMA_DERIVATIVES, Rule
+from theory.symbols import A, D, ETA, M, Y, Z
 
 __all__ = ["M", "Value", "Drift", "Moment", "drift_expansion", "target_information_exponent", "drift_coefficients",
            "drift_polynomial", "psi_moment_expansion", "psi_moment", "psi_second_moment", "label_moments",
@@ -793,9 +793,29 @@ def drift_coefficients(rule: Rule, imax: int = 8, *, symbolic_a: bool = False) -
     Exact when every Hermite coefficient involved is; otherwise the numeric coefficients are
     floats, and :func:`drift_expansion` gives their error bounds.
 
+    Parameters
+    ----------
+    rule : Rule
+        From :func:`theory.rules.make_rule`.
+    imax : int
+        The largest index ``i``.
+    symbolic_a : bool
+        Keep the second layer ``a`` as a symbol instead of the rule's value.
+
+    Returns
+    -------
+    dict
+        ``{i: mu_i}`` for ``i = 1 .. imax``, SymPy expressions (a polynomial in ``eta`` and ``d``
+        with integer powers; exact zeros from parity and degree are exact).
+
+    Raises
+    ------
+    RuleError
+        When a Hermite coefficient the drift needs is not certified finite.
+
     Examples
     --------
-    >>> from theory.rules import make_rule, ETA
+    >>> from theory.rules import make_rule
     >>> mu = drift_coefficients(make_rule("alternating", "He3", "He3"), 4)
     >>> mu[2], mu[3]
     (324*eta, 3)
