@@ -75,11 +75,11 @@ from theory.verify.config import (CONFIG_FILE, CONFIG_FORMAT, DEFAULT, JSON_CONV
 from theory.verify.plan import (Plan, PlanConstants, allowed_indices, eta_star, is_eta_independent, is_numeric,
                                 make_plan, side_slopes)
 from theory.verify.report import SweepCurve, VerifyReport, VerifyTables
-from theory.verify.run import verify
+from theory.verify.run import assess, verify
 from theory.verify.stats import fit_break
 
 __all__ = ["VerifyConfig", "Claim", "VerifyReport", "verify", "DEFAULT", "QUICK", "config_hash",
-           "default_out_dir", "JSON_CONVENTIONS", "VerifyError", "VerifyTables", "SweepCurve", "Plan",
+           "default_out_dir", "JSON_CONVENTIONS", "VerifyError", "assess", "VerifyTables", "SweepCurve", "Plan",
            "PlanConstants", "make_plan", "Bootstrap", "ScalingClaim", "ThresholdClaim", "WindowSlopeClaim",
            "NullControls", "NullControlClaim", "Sweep", "judge", "skip", "fit_break", "allowed_indices",
            "side_slopes", "eta_star", "is_eta_independent", "is_numeric", "CONFIG_FILE", "CONFIG_FORMAT",

@@ -147,14 +147,22 @@ class Bootstrap:
             idx = rng.integers(0, t.size, size=(B, t.size))
             self.med[key] = np.median(t[idx], axis=1)
         self.B = B
+        self._keys: dict = {}  # id(point) -> (point, key): a point's key is hashed once, not once a replicate
+
+    def key(self, p: dict) -> str:
+        """:func:`theory.verify.records.point_key` of ``p``, remembered for the point object."""
+        hit = self._keys.get(id(p))
+        if hit is None or hit[0] is not p:
+            hit = self._keys[id(p)] = (p, point_key(p))
+        return hit[1]
 
     def median(self, p: dict) -> float:
         """The median hitting time of point ``p``."""
-        return median(self.groups[point_key(p)])
+        return median(self.groups[self.key(p)])
 
     def replicate(self, b: int):
         """``p -> the b-th bootstrap replicate of p's median``."""
-        return lambda p: self.med[point_key(p)][b]
+        return lambda p: self.med[self.key(p)][b]
 
     def measure(self, estimate) -> tuple[float, float | None]:
         """``(estimate(median), bootstrap SE of estimate)`` for an estimator ``estimate(median_of)``."""
@@ -230,6 +238,22 @@ class Sweep:
 
     ``T / E[psi^2]`` is the normalised time the threshold claims read (the diffusion of ``m`` has
     exactly this scaling when ``gamma`` is proportional to ``1/E[psi^2]``).
+
+    Parameters
+    ----------
+    d : int
+    points : list of dict
+        The sweep's points, in increasing ``eta``.
+    psi2 : list of float
+        ``E[psi_eta^2]`` at each point.
+    eta_star : float, optional
+        The theorem's crossing ``eta*(d)`` (the anchor of the informational windows).
+
+    Examples
+    --------
+    >>> s = Sweep(25, [{"d": 25, "eta": 0.01}, {"d": 25, "eta": 0.02}], [2.0, 4.0])
+    >>> s.normalised(lambda p: 100.0).tolist()
+    [50.0, 25.0]
     """
 
     d: int

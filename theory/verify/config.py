@@ -33,7 +33,15 @@ JSON_CONVENTIONS = ("RFC 8259 JSON; null marks a value that is undefined, unboun
 
 
 class VerifyError(TheoryInputError):
-    """A verification cannot be planned for this case (e.g. nothing positive to follow)."""
+    """A verification cannot be planned for this case (e.g. nothing positive to follow), or its
+    output folder cannot be used.  A :class:`theory.errors.TheoryInputError`, so the CLI reports it
+    as bad input.
+
+    Examples
+    --------
+    >>> issubclass(VerifyError, TheoryInputError)
+    True
+    """
 
 
 @dataclass(frozen=True)

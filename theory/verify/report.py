@@ -100,6 +100,13 @@ class SweepCurve:
         ``E[psi^2]`` at each point's ``eta``.
     eta_star : float
         The theorem's crossing at ``d``.
+
+    Examples
+    --------
+    >>> c = SweepCurve(25, *(np.array([0.01, 0.02]),) * 2, np.array([100.0, 50.0]), *(np.array([1.0, 1.0]),) * 3,
+    ...                eta_star=0.01)
+    >>> (c.median / c.psi2).tolist()
+    [100.0, 50.0]
     """
 
     d: int

@@ -21,15 +21,15 @@ from theory.predict import Prediction, negative_traps, numeric_coefficients, pre
 from theory.simulate.cases import check_records, model_for, rule_for, simulate_point
 from theory.simulate.sweep import read_regular_file, run_sweep
 from theory.symbols import D, ETA
-from theory.verify.claims import (Bootstrap, NullControlClaim, NullControls, ScalingClaim, Sweep, ThresholdClaim,
-                                  WindowSlopeClaim, skip)
+from theory.verify.claims import (Bootstrap, NullControlClaim, NullControls, ScalingClaim, Sweep,
+                                  ThresholdClaim, WindowSlopeClaim, skip)
 from theory.verify.config import (CONFIG_FILE, CONFIG_FORMAT, DEFAULT, MAX_STEPS_PER_RUN, NULL_FACTOR, VerifyConfig,
                                   VerifyError, config_dict, config_hash, default_out_dir)
 from theory.verify.plan import Plan, eta_star, is_numeric, make_plan, side_slopes, theorem_window_slope
 from theory.verify.records import dedupe, find_point, group, median, point_key
 from theory.verify.report import SweepCurve, VerifyReport, VerifyTables, describe
 
-__all__ = ["verify", "prepare_out"]
+__all__ = ["verify", "assess", "prepare_out"]
 
 
 def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=False, progress=True,
@@ -91,17 +91,10 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
     sweeps = _Sweeps(out, executor, resume, progress)
     plan = make_plan(cfg, pred, plot)
     groups = group(sweeps(plan.points, "signal") if plan.points else [])
-    nulls = NullControls(groups, {}, cfg.null_runs, NULL_FACTOR)
-    null_points = [q for q in map(nulls.point, plan.points) if q is not None]
-    nulls.null_groups = group(sweeps(null_points, "null") if null_points else [])
-    boot = Bootstrap(groups, cfg.bootstrap, cfg.seed, plan.constants)
-
-    tables = VerifyTables(cfg.fig_d, cfg.m_thr)
-    used: list = []
-    claims = _exponent_claims(plan, boot, used) + _threshold_claims(plan, boot, used, tables)
-    null_claim, tables.null_controls = NullControlClaim(dedupe(used), nulls).evaluate()
-    claims.append(null_claim)
-    _informational_tables(plan, groups, nulls, tables, sweeps)
+    null_points = [q for q in map(NullControls(groups, {}, cfg.null_runs).point, plan.points) if q is not None]
+    null_groups = group(sweeps(null_points, "null") if null_points else [])
+    claims, tables = assess(plan, groups, null_groups)
+    _informational_tables(plan, groups, NullControls(groups, null_groups, cfg.null_runs), tables, sweeps)
 
     numeric = is_numeric(pred)
     report = VerifyReport(cfg, describe(cfg, pred, numeric), claims, tables, None, str(out), sweeps.stats, numeric,
@@ -115,6 +108,54 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
     except OSError as exc:
         raise VerifyError(f"--out {str(out)!r}: cannot write report.json ({exc.strerror or exc})") from None
     return report
+
+
+def assess(plan: Plan, groups: dict, null_groups: dict) -> tuple[list, VerifyTables]:
+    """The claims the plan implies, judged on the records; and the tables they fill.
+
+    Parameters
+    ----------
+    plan : Plan
+        From :func:`theory.verify.plan.make_plan`.
+    groups, null_groups : dict
+        ``point_key -> hitting times`` of the signal points and of their null controls
+        (:func:`theory.verify.records.group` of the sweeps' records).
+
+    Returns
+    -------
+    claims : list of Claim
+        Exponents, threshold claims, null control (SKIPs where the plan says so).
+    tables : VerifyTables
+        With ``null_controls`` and, when a threshold was measured, ``crossing`` and ``windows``.
+
+    Examples
+    --------
+    Synthetic records for an online plan, with ``T = 2 d^2`` (predicted exponent 2) and null runs
+    that never hit:
+
+    >>> from theory.rules import make_rule
+    >>> from theory.predict import predict
+    >>> from theory.verify import QUICK
+    >>> from theory.verify.records import null_point
+    >>> plan = make_plan(QUICK, predict(make_rule("online", "h3", "h3")), plot=False)
+    >>> sig = [dict(p, run=r, status="hit", hitting_time=2 * p["d"] ** 2 * (1 + r / 50)) for p in plan.points
+    ...        for r in range(30)]
+    >>> med = {p["d"]: 2 * p["d"] ** 2 * (1 + 14.5 / 50) for p in plan.points}
+    >>> nul = [dict(null_point(p, 16, med[p["d"]], 4.0), run=r, status="censored", hitting_time=None)
+    ...        for p in plan.points for r in range(16)]
+    >>> claims, tables = assess(plan, group(sig), group(nul))
+    >>> [(c.status, round(c.measured, 3)) for c in claims]
+    [('pass', 2.0), ('pass', 3.0)]
+    """
+    cfg = plan.cfg
+    nulls = NullControls(groups, null_groups, cfg.null_runs, NULL_FACTOR)
+    boot = Bootstrap(groups, cfg.bootstrap, cfg.seed, plan.constants)
+    tables = VerifyTables(cfg.fig_d, cfg.m_thr)
+    used: list = []
+    claims = _exponent_claims(plan, boot, used) + _threshold_claims(plan, boot, used, tables)
+    null_claim, tables.null_controls = NullControlClaim(dedupe(used), nulls).evaluate()
+    claims.append(null_claim)
+    return claims, tables
 
 
 class _Sweeps:
