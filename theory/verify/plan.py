@@ -147,7 +147,7 @@ def is_eta_independent(pred: Prediction) -> bool:
     False
     """
     return (pred.alpha_min == -sp.oo and not pred.thresholds
-            and all(sp.sympify(p.slope) == 0 for p in pred.pieces))
+            and all(p.slope == 0 for p in pred.pieces))
 
 
 def allowed_indices(pred: Prediction, alpha) -> set:
