@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from theory.verify import _break, _judge
+from theory.verify import fit_break as _break, judge as _judge
 
 
 def test_break_recovers_a_known_crossing():
@@ -91,18 +91,18 @@ from pathlib import Path  # noqa: E402
 from theory.errors import TheoryInputError  # noqa: E402
 from theory.predict import predict  # noqa: E402
 from theory.rules import make_rule  # noqa: E402
-from theory.verify import (DEFAULT, QUICK, Claim, VerifyError, VerifyReport, _allowed_indices,  # noqa: E402
-                           _side_slopes, config_hash, default_out_dir, verify)
+from theory.verify import (DEFAULT, QUICK, Claim, VerifyError, VerifyReport, allowed_indices,  # noqa: E402
+                           config_hash, default_out_dir, side_slopes, verify)
 
 
 def test_claims_derived_from_the_prediction_for_the_headline_case():
     pred = predict(make_rule("alternating", "h3", "h3"))
     (t,) = pred.thresholds
     # the slopes of T in eta on either side of alpha = 1/2: T ~ mu_3^-2 d^2 (flat) below, mu_2^-2 d ~ eta^-2 above
-    assert _side_slopes(pred, t) == (0.0, -2.0)
-    assert _allowed_indices(pred, None) == {3}            # small eta: the information-exponent index
-    assert _allowed_indices(pred, pred.alpha_min) == {2}  # eta = 1: the generative index
-    assert _allowed_indices(pred, t.alpha) == {2, 3}      # at the threshold both tie
+    assert side_slopes(pred, t) == (0.0, -2.0)
+    assert allowed_indices(pred, None) == {3}            # small eta: the information-exponent index
+    assert allowed_indices(pred, pred.alpha_min) == {2}  # eta = 1: the generative index
+    assert allowed_indices(pred, t.alpha) == {2, 3}      # at the threshold both tie
 
 
 def _claim(status):
