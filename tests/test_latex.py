@@ -26,7 +26,7 @@ import pytest
 import sympy as sp
 
 from theory import latex as tl
-from theory.latex.notation import _TEXT_ESCAPES  # private tables, tested where they live
+from theory.latex.escape import _TEXT_ESCAPES  # private tables, tested where they live
 from theory.latex.report import _FIGURE_MACROS, _check_figure
 from theory.latex.summary import simulation_summary
 from theory.drift import drift_coefficients
@@ -603,3 +603,44 @@ def test_wide_rows_are_split_into_tables_that_fit(tmp_path, rules, predictions):
     assert "5000 numbers: median 2.5e+03, 0 to 5e+03" in doc  # a list is summarised, not dumped
     log = compile_tex(str(tmp_path), "wide", doc)
     assert max(overfull_points(log), default=0) < 20, overfull_points(log)
+
+
+# ---------------------------------------------------------------------------
+# notebook display through theory.display (renderers registered by theory.latex)
+# ---------------------------------------------------------------------------
+def _rich(obj):
+    from theory.display import RichDisplay
+
+    if not isinstance(obj, RichDisplay):  # the lower layers adopt the mixin in their own branches
+        pytest.skip(f"{type(obj).__name__} does not inherit theory.display.RichDisplay yet")
+    return obj
+
+
+def test_profile_displays_as_profile_latex():
+    import theory
+
+    p = _rich(theory.profile("He3", kmax=4, powers=2))
+    assert p._repr_latex_() == "$" + tl.profile_latex(p) + "$"
+
+
+def test_rule_and_prediction_display_as_their_fragments():
+    import theory
+
+    rule = _rich(theory.make_rule("online", "He3", "He3"))
+    assert rule._repr_latex_() == tl.psi_latex(rule)
+    prediction = _rich(theory.predict(rule))
+    assert prediction._repr_latex_() == tl.theorem_latex(prediction)
+
+
+def test_renderers_are_registered_by_importing_theory():
+    """Independent of the mixin: the registry renders each result class as its LaTeX fragment."""
+    import theory
+    from theory.display import render
+
+    rule = theory.make_rule("alternating", "He3", "He3")
+    prediction = theory.predict(rule)
+    profile = theory.profile("He2", kmax=3, powers=1)
+    assert render(profile, "latex") == "$" + tl.profile_latex(profile) + "$"
+    assert render(rule, "latex") == tl.psi_latex(rule)
+    assert render(prediction, "latex") == tl.theorem_latex(prediction)
+    assert render(object(), "latex") is None

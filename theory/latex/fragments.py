@@ -19,11 +19,12 @@ import re
 
 import sympy as sp
 
+from theory.latex.escape import escape_text
 from theory.latex.layout import (LINE_WIDTH, align_block, break_lines, expr_lines, grouped_terms,
                                  inline_math, tabular)
 from theory.latex.notation import (Approx, Between, CoefTimes, Expectation, He, HermiteCoef, LatexInputError,
                                    Linear, Mu, OrderedSum, PowerProduct, Psi, SoftTheta, Student, Target,
-                                   TheoryLatexPrinter, Vee, escape_text, inline_number)
+                                   TheoryLatexPrinter, Vee, inline_number)
 from theory.links import Link
 from theory.symbols import ALPHA, A, D, ETA, M, P, Y, Z
 

@@ -4,18 +4,9 @@ Role: every mathematical expression reaches LaTeX through :class:`TheoryLatexPri
 by a ``_print_<Class>`` method (SymPy's own classes: ``hermite_prob`` as ``\mathrm{He}_k(z)``,
 ``Max`` as ``\max(z, 0)``, ``sign``, ``Heaviside``, derivatives as primes) or by the ``_latex``
 hook of a small notation object defined here (``\mu_i(\eta)``, ``u_k(f)``, ``\sigma_*``,
-``\psi_\eta``, ``\tilde\Theta``, ``\vee``, ``\mathbb{E}``, ...).  User text reaches TeX only
-through :func:`escape_text`.  This module knows nothing of lines, tables or documents
-(:mod:`theory.latex.layout` and above).
-
-Examples
---------
->>> import sympy as sp
->>> from theory.symbols import D, P, Z
->>> latex(He(3) + 2 * sp.Max(Z, 0))
-'\\mathrm{He}_{3}(z) + 2 \\max(z, 0)'
->>> latex(PowerProduct((Mu(2), -2), (D, Vee(P - 1, 1))))
-'\\mu_{2}(\\eta)^{-2} d^{(p - 1) \\vee 1}'
+``\psi_\eta``, ``\tilde\Theta``, ``\vee``, ``\mathbb{E}``, ...).  It knows nothing of user
+text (:mod:`theory.latex.escape`), lines, tables or documents (:mod:`theory.latex.layout` and
+above).  Examples are in the package docstring (:mod:`theory.latex`) and on each object.
 """
 from __future__ import annotations
 
@@ -29,7 +20,7 @@ from theory.errors import TheoryInputError
 from theory.symbols import Z
 
 __all__ = [
-    "LatexInputError", "TheoryLatexPrinter", "latex", "He", "escape_text",
+    "LatexInputError", "TheoryLatexPrinter", "latex", "He",
     "Target", "Student", "Psi", "Mu", "HermiteCoef", "Expectation", "SoftTheta", "Vee", "PowerProduct",
     "OrderedSum", "OrderedProduct", "Linear", "CoefTimes", "Approx", "Between",
     "inline_number", "split_sign", "join_signed",
@@ -454,55 +445,6 @@ def latex(expr, **settings) -> str:
     "\\eta y^{2} \\sigma(z) \\sigma'(z)"
     """
     return TheoryLatexPrinter(settings).doprint(expr)
-
-
-_TEXT_ESCAPES = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
-    "%": r"\%", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
-    "<": r"\ensuremath{<}", ">": r"\ensuremath{>}", "|": r"\ensuremath{|}",
-    # not special in themselves, but they change the meaning of a neighbouring \\, \item or \par:
-    "[": "{[}", "]": "{]}", "*": "{*}", "\n": " ", "\r": " ", "\t": " ", "\f": " ", "\v": " ",
-}
-
-
-_ACCENTS = {"\u0301": "'", "\u0300": "`", "\u0302": "^", "\u0308": '"', "\u0303": "~", "\u0327": "c",
-            "\u030c": "v", "\u030a": "r", "\u0304": "="}
-
-
-def _escape_char(ch: str) -> str:
-    if ch in _TEXT_ESCAPES:
-        return _TEXT_ESCAPES[ch]
-    code = ord(ch)
-    if 32 <= code < 127:
-        return ch
-    import unicodedata
-
-    parts = unicodedata.normalize("NFD", ch)
-    if len(parts) == 2 and parts[0].isascii() and parts[0].isalpha() and parts[1] in _ACCENTS:
-        return "\\" + _ACCENTS[parts[1]] + "{" + parts[0] + "}"
-    return "{[}U+" + f"{code:04X}" + "{]}"  # control characters and anything pdflatex may not have
-
-
-def escape_text(text: str) -> str:
-    r"""Escape plain text for LaTeX text mode: nothing in ``text`` can act as TeX.
-
-    Every character TeX treats specially (``\ { } $ & # % _ ^ ~``) and those that change the
-    meaning of their neighbours (``[ ] *`` after ``\\``, newlines and other control characters,
-    which would end a paragraph or be invalid) is replaced by a form that prints it; accented
-    Latin letters become accent commands, and other non-ASCII characters their code point
-    ``[U+XXXX]`` (pdflatex cannot set them all).  So a string such as ``\write18{...}`` prints
-    as text and never runs.
-
-    Examples
-    --------
-    >>> escape_text("u_3 = 1 != 0; E[y^2|z] ~ 50%")
-    'u\\_3 = 1 != 0; E{[}y\\textasciicircum{}2\\ensuremath{|}z{]} \\textasciitilde{} 50\\%'
-    >>> escape_text("\\immediate\\write18{rm x}\n")
-    '\\textbackslash{}immediate\\textbackslash{}write18\\{rm x\\} '
-    >>> escape_text("café \u65e5")
-    "caf\\'{e} {[}U+65E5{]}"
-    """
-    return "".join(_escape_char(ch) for ch in str(text))
 
 
 def _as_number(value) -> sp.Basic:

@@ -16,9 +16,10 @@ from numbers import Real
 import sympy as sp
 
 from theory.errors import TheoryInputError
+from theory.latex.escape import escape_text
 from theory.latex.fragments import exponents_latex, hermite_latex, mu_latex, psi_latex, theorem_latex
 from theory.latex.layout import align_block, expr_lines, inline_math, tabular
-from theory.latex.notation import Expectation, He, HermiteCoef, LatexInputError, Psi, TheoryLatexPrinter, escape_text
+from theory.latex.notation import Expectation, He, HermiteCoef, LatexInputError, Psi, TheoryLatexPrinter
 from theory.latex.summary import is_number, simulation_summary
 from theory.symbols import D, ETA, Y, Z
 
