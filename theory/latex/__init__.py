@@ -1,14 +1,15 @@
 r"""LaTeX output in the paper's notation: the top layer that typesets every result of the package.
 
-Role: the package's public face for LaTeX, re-exporting six modules, one concept each, layered
+Role: the package's public face for LaTeX, re-exporting seven modules, one concept each, layered
 so that each imports only those before it:
 
 * :mod:`theory.latex.escape` -- :func:`escape_text`, the one way user text reaches TeX;
 * :mod:`theory.latex.notation` -- notation objects (``\mu_i(\eta)``, ``u_k(f)``, ``\sigma_*``,
   ...), :class:`TheoryLatexPrinter`, :func:`latex`, :func:`He`;
 * :mod:`theory.latex.layout` -- long sums broken into lines, :func:`align_block`, tables;
-* :mod:`theory.latex.fragments` -- :func:`hermite_latex`, :func:`exponents_latex`,
-  :func:`profile_latex`, :func:`psi_latex`, :func:`mu_latex`, :func:`theorem_latex`;
+* :mod:`theory.latex.link_fragments` -- :func:`hermite_latex`, :func:`exponents_latex`,
+  :func:`profile_latex`;
+* :mod:`theory.latex.rule_fragments` -- :func:`psi_latex`, :func:`mu_latex`, :func:`theorem_latex`;
 * :mod:`theory.latex.summary` and :mod:`theory.latex.report` -- simulation summaries,
   :func:`report_latex`, :func:`standalone`, figure paths.
 
@@ -36,13 +37,13 @@ Examples
 from theory import display as _display
 from theory.exponents import LinkProfile as _LinkProfile
 from theory.latex.escape import escape_text
-from theory.latex.fragments import (exponents_latex, hermite_latex, mu_latex, profile_latex, psi_latex,
-                                    theorem_latex)
+from theory.latex.link_fragments import exponents_latex, hermite_latex, profile_latex
 from theory.latex.layout import align_block, sum_lines
 from theory.latex.notation import (Expectation, He, HermiteCoef, LatexInputError, Mu, OrderedProduct, OrderedSum,
                                    PowerProduct, Psi, SoftTheta, Student, Target, TheoryLatexPrinter, Vee,
                                    latex)
 from theory.latex.report import PREAMBLE, figure_path_tex, report_latex, standalone
+from theory.latex.rule_fragments import mu_latex, psi_latex, theorem_latex
 from theory.predict import Prediction as _Prediction
 from theory.rules import Rule as _Rule
 from theory.symbols import ALPHA, A, D, ETA, M, P, Q, Y

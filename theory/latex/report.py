@@ -1,7 +1,8 @@
 r"""Whole LaTeX documents: :func:`report_latex`, :func:`standalone` and the figure path.
 
 Role: document templates.  :func:`standalone` wraps a fragment in :data:`PREAMBLE`;
-:func:`report_latex` assembles the fragments of :mod:`theory.latex.fragments`, the comparison
+:func:`report_latex` assembles the fragments of :mod:`theory.latex.link_fragments` and
+:mod:`theory.latex.rule_fragments`, the comparison
 with a simulation (:func:`theory.latex.summary.simulation_summary`) in bounded tables, and a
 figure whose path is assembled from character codes (:func:`figure_path_tex`), so no user
 text reaches TeX as itself.
@@ -17,7 +18,8 @@ import sympy as sp
 
 from theory.errors import TheoryInputError
 from theory.latex.escape import escape_text
-from theory.latex.fragments import exponents_latex, hermite_latex, mu_latex, psi_latex, theorem_latex
+from theory.latex.link_fragments import exponents_latex, hermite_latex
+from theory.latex.rule_fragments import mu_latex, psi_latex, theorem_latex
 from theory.latex.layout import align_block, expr_lines, inline_math, tabular
 from theory.latex.notation import Expectation, He, HermiteCoef, LatexInputError, Psi, TheoryLatexPrinter
 from theory.latex.summary import is_number, simulation_summary
@@ -40,6 +42,18 @@ PREAMBLE = "\n".join([
 
 def standalone(fragment: str, title: str | None = None) -> str:
     r"""Wrap a text-mode fragment in a minimal compilable document (:data:`PREAMBLE`).
+
+    Parameters
+    ----------
+    fragment : str
+        Text-mode LaTeX (any fragment of :mod:`theory.latex`).
+    title : str, optional
+        A section title, escaped with :func:`~theory.latex.escape.escape_text`.
+
+    Returns
+    -------
+    str
+        A compilable document that loads :data:`PREAMBLE`.
 
     Examples
     --------
@@ -312,6 +326,11 @@ def report_latex(rule, prediction, *, simulation=None, figure=None, kmax: int | 
         double quote, which pdflatex cannot open (refused).
     kmax : int, optional
         Hermite coefficients shown (default: ``imax``, at least the link's degree up to 12).
+
+    Returns
+    -------
+    str
+        A whole document, from ``\documentclass`` to ``\end{document}``.
 
     Examples
     --------
