@@ -25,8 +25,7 @@ if str(_ROOT) not in sys.path:  # scripts run from anywhere find the package
     sys.path.insert(0, str(_ROOT))
 
 from theory.latex import standalone  # noqa: E402
-from theory.links import Z  # noqa: E402
-from theory.rules import D, ETA, Y  # noqa: E402
+from theory.symbols import D, ETA, Y, Z  # noqa: E402
 
 __all__ = ["G1", "G2", "claim", "gaussian_expectation", "he", "mu_by_moments", "mu_by_joint_moments", "exponent_curve", "Segment", "thresholds",
            "write_tex", "default_outdir"]

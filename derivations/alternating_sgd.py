@@ -40,11 +40,11 @@ from _shared import (G1, claim as _claim, default_outdir, exponent_curve, gaussi
                      mu_by_joint_moments, mu_by_moments, thresholds, write_tex)
 
 from theory.drift import drift_coefficients  # noqa: E402
-from theory.latex import (A, D, ETA, Y, HermiteCoef, Mu, OrderedProduct, OrderedSum, PowerProduct,  # noqa: E402
-                          SoftTheta, Student, Target, align_block, escape_text, latex, sum_lines)
-from theory.links import Z  # noqa: E402
+from theory.latex import (HermiteCoef, Mu, OrderedProduct, OrderedSum, PowerProduct, SoftTheta, Student,  # noqa: E402
+                          Target, align_block, escape_text, latex, sum_lines)
 from theory.predict import predict  # noqa: E402
 from theory.rules import make_rule  # noqa: E402
+from theory.symbols import A, D, ETA, Y, Z  # noqa: E402
 
 NAME = "alternating_sgd"
 KS = range(3, 9)

@@ -36,11 +36,11 @@ from _shared import (G1, claim as _claim, default_outdir, exponent_curve, gaussi
                      he, mu_by_moments, thresholds, write_tex)
 
 from theory.drift import drift_coefficients  # noqa: E402
-from theory.latex import (A, D, ETA, Q, Y, Mu, OrderedProduct, OrderedSum, PowerProduct, SoftTheta,  # noqa: E402
-                          Student, align_block, escape_text, latex)
-from theory.links import Z  # noqa: E402
+from theory.latex import (Mu, OrderedProduct, OrderedSum, PowerProduct, SoftTheta, Student, align_block,  # noqa: E402
+                          escape_text, latex)
 from theory.predict import predict  # noqa: E402
 from theory.rules import make_rule  # noqa: E402
+from theory.symbols import A, D, ETA, Q, Y, Z  # noqa: E402
 
 NAME = "batch_reuse"
 ORDER = 3  # degree of He_3: the expansion is exact at this order

@@ -42,12 +42,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _shared import (G1, G2, claim as _claim, default_outdir, exponent_curve, gaussian_expectation, he,  # noqa: E402
                      write_tex)
 
-from theory.drift import M, drift_coefficients, drift_polynomial  # noqa: E402
-from theory.latex import (D, ETA, Expectation, He as He_, Mu, OrderedProduct, OrderedSum, PowerProduct, Psi,  # noqa: E402
+from theory.drift import drift_coefficients, drift_polynomial  # noqa: E402
+from theory.latex import (Expectation, He as He_, Mu, OrderedProduct, OrderedSum, PowerProduct, Psi,  # noqa: E402
                           SoftTheta, Vee, align_block, escape_text, latex)
-from theory.links import Z  # noqa: E402
 from theory.predict import predict  # noqa: E402
-from theory.rules import Y, make_rule  # noqa: E402
+from theory.rules import make_rule  # noqa: E402
+from theory.symbols import D, ETA, M, Y, Z  # noqa: E402
 
 NAME = "general_theorem"
 N = 5          # term-by-term identity for j, k <= N

@@ -29,11 +29,11 @@ from _shared import claim as _claim, default_outdir, he, mu_by_joint_moments, mu
 
 from theory.drift import drift_coefficients  # noqa: E402
 from theory.exponents import information_exponent  # noqa: E402
-from theory.latex import (A, D, ETA, Y, HermiteCoef, Mu, P, PowerProduct, SoftTheta, Student, Target,  # noqa: E402
-                          Vee, align_block, escape_text, latex)
-from theory.links import Z  # noqa: E402
+from theory.latex import (HermiteCoef, Mu, PowerProduct, SoftTheta, Student, Target, Vee, align_block,  # noqa: E402
+                          escape_text, latex)
 from theory.predict import predict  # noqa: E402
 from theory.rules import make_rule  # noqa: E402
+from theory.symbols import A, D, ETA, P, Y, Z  # noqa: E402
 
 NAME = "online_sgd"
 KS = range(1, 7)

@@ -26,6 +26,9 @@ import pytest
 import sympy as sp
 
 from theory import latex as tl
+from theory.latex.escape import _TEXT_ESCAPES  # private tables, tested where they live
+from theory.latex.report import _FIGURE_MACROS, _check_figure
+from theory.latex.summary import simulation_summary
 from theory.drift import drift_coefficients
 from theory.exponents import profile
 from theory.hermite import hermite_expansion
@@ -363,22 +366,16 @@ def test_bad_inputs_raise_theory_errors(rules, predictions, tmp_path):
 # the CLI
 # ---------------------------------------------------------------------------
 _RUNNER = ("import sys\n"
-           "from theory import cli\n"
-           "from theory._cli_latex import add_latex\n"
-           "if add_latex not in cli._COMMANDS:\n"
-           "    cli._COMMANDS.append(add_latex)\n"
-           "sys.exit(cli.main(sys.argv[1:]))\n")
+           "from theory.cli import main\n"
+           "sys.exit(main(sys.argv[1:]))\n")
 
 
 @pytest.fixture
-def latex_main(monkeypatch):
-    """``theory.cli.main`` with the ``latex`` command registered (once, whether or not cli.py does it)."""
-    from theory import cli
-    from theory._cli_latex import add_latex
+def latex_main():
+    """``theory.cli.main``, which has the ``latex`` command."""
+    from theory.cli import main
 
-    if add_latex not in cli._COMMANDS:
-        monkeypatch.setattr(cli, "_COMMANDS", [*cli._COMMANDS, add_latex])
-    return cli.main
+    return main
 
 
 def run_latex_cli(*args, cwd=None):
@@ -458,7 +455,7 @@ def test_escape_text_leaves_nothing_tex_can_act_on():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    forms = sorted(set(tl._TEXT_ESCAPES.values()) - {" "}, key=len, reverse=True)
+    forms = sorted(set(_TEXT_ESCAPES.values()) - {" "}, key=len, reverse=True)
 
     @settings(max_examples=400, deadline=None)
     @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40) | st.sampled_from(HOSTILE))
@@ -483,10 +480,10 @@ def test_hostile_figure_paths_compile_and_include_the_file(tmp_path, tiny_png):
     for k, name in enumerate(names):
         path = directory / f"f{k}-{name}.png"
         path.write_bytes(Path(tiny_png).read_bytes())
-        tex = tl.figure_path_tex(tl._check_figure(str(path)))
+        tex = tl.figure_path_tex(_check_figure(str(path)))
         assert not control_words(tex) - {r"\gdef", r"\TheoryFigName", r"\TheoryFigLit", r"\TheoryFigChar"}, tex
         body.append(tex + "\n\\TheoryFigInclude{width=1cm}")
-    doc = tl.PREAMBLE + "\n" + tl._FIGURE_MACROS + "\n\\begin{document}\n" + "\n".join(body) + "\n\\end{document}\n"
+    doc = tl.PREAMBLE + "\n" + _FIGURE_MACROS + "\n\\begin{document}\n" + "\n".join(body) + "\n\\end{document}\n"
     for bad in (r"\write", r"\immediate", r"\input", r"\def\x"):
         assert bad not in doc
     # -halt-on-error: a missing file is an error, so compiling means every figure was found and included
@@ -545,7 +542,7 @@ def test_simulate_json_is_summarised_not_dumped(tmp_path, rules, predictions):
     import numpy as np
 
     obj, res = _simulate_output()
-    summary = tl._simulation_summary(obj)
+    summary = simulation_summary(obj)
     (row,) = summary["rows"]
     t = np.where(res.status == "hit", res.hitting_times.astype(float), np.inf)
     assert row["runs"] == 300 and row["hits"] == res.hits and row["censored"] == res.censored
@@ -569,10 +566,10 @@ def test_verify_outputs_are_accepted(tmp_path, rules, predictions):
 
     with ThreadPoolExecutor(1) as ex:
         records = run_sweep(pts, simulate_point, tmp_path / "sweep", executor=ex, progress=False)
-    summary = tl._simulation_summary(records)
+    summary = simulation_summary(records)
     assert [r["d"] for r in summary["rows"]] == [10, 20] and all(r["runs"] == 12 for r in summary["rows"])
     point_file = next((tmp_path / "sweep" / "points").glob("*.json"))
-    assert len(tl._simulation_summary(json.loads(point_file.read_text()))["rows"]) == 1
+    assert len(simulation_summary(json.loads(point_file.read_text()))["rows"]) == 1
     report = {"case": case, "description": "case: online SGD\nmore", "config": {"runs": 12}, "verdict": "pass",
               "counts": {"claims": 2, "passed": 2, "failed": 0, "skipped": 0},
               "claims": [{"name": "small-eta exponent of T in d", "predicted": 2.0, "measured": 2.1, "se": 0.1,
@@ -581,7 +578,7 @@ def test_verify_outputs_are_accepted(tmp_path, rules, predictions):
                           "status": "skip", "pass": False}],
               "tables": {"null controls (median steps)": [{"tag": "small", "d": 10, "eta": 0.0, "gamma": 0.03,
                                                            "median": 500.0, "null_median": None, "null_ok": True}]}}
-    summary = tl._simulation_summary(report)
+    summary = simulation_summary(report)
     assert summary["kind"] == "verify report.json" and len(summary["claims"]) == 2
     doc = tl.report_latex(rules["online-He3"], predictions["online-He3"], simulation=report)
     assert "SKIP" in doc and "PASS" in doc
@@ -606,3 +603,44 @@ def test_wide_rows_are_split_into_tables_that_fit(tmp_path, rules, predictions):
     assert "5000 numbers: median 2.5e+03, 0 to 5e+03" in doc  # a list is summarised, not dumped
     log = compile_tex(str(tmp_path), "wide", doc)
     assert max(overfull_points(log), default=0) < 20, overfull_points(log)
+
+
+# ---------------------------------------------------------------------------
+# notebook display through theory.display (renderers registered by theory.latex)
+# ---------------------------------------------------------------------------
+def _rich(obj):
+    from theory.display import RichDisplay
+
+    if not isinstance(obj, RichDisplay):  # the lower layers adopt the mixin in their own branches
+        pytest.skip(f"{type(obj).__name__} does not inherit theory.display.RichDisplay yet")
+    return obj
+
+
+def test_profile_displays_as_profile_latex():
+    import theory
+
+    p = _rich(theory.profile("He3", kmax=4, powers=2))
+    assert p._repr_latex_() == "$" + tl.profile_latex(p) + "$"
+
+
+def test_rule_and_prediction_display_as_their_fragments():
+    import theory
+
+    rule = _rich(theory.make_rule("online", "He3", "He3"))
+    assert rule._repr_latex_() == tl.psi_latex(rule)
+    prediction = _rich(theory.predict(rule))
+    assert prediction._repr_latex_() == tl.theorem_latex(prediction)
+
+
+def test_renderers_are_registered_by_importing_theory():
+    """Independent of the mixin: the registry renders each result class as its LaTeX fragment."""
+    import theory
+    from theory.display import render
+
+    rule = theory.make_rule("alternating", "He3", "He3")
+    prediction = theory.predict(rule)
+    profile = theory.profile("He2", kmax=3, powers=1)
+    assert render(profile, "latex") == "$" + tl.profile_latex(profile) + "$"
+    assert render(rule, "latex") == tl.psi_latex(rule)
+    assert render(prediction, "latex") == tl.theorem_latex(prediction)
+    assert render(object(), "latex") is None

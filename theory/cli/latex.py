@@ -1,6 +1,9 @@
 """The ``latex`` sub-command: LaTeX fragments and reports on stdout or in a file.
 
-Usage (registered by :mod:`theory.cli` through ``register(add_latex)``)::
+Role: parse ``latex WHAT ...``, check the files it reads and writes, and call
+:mod:`theory.latex`.
+
+Usage::
 
     theory latex hermite LINK [--noise S] [--kmax K] [-o FILE] [--standalone]
     theory latex exponents LINK [--noise S] [--kmax K] [--powers J] [-o FILE] [--standalone]
@@ -25,10 +28,11 @@ import stat
 import sys
 from pathlib import Path
 
-from theory.cli import (LINK_HELP, CommandError, UsageError, _add_rule_options, _float, _int_in, _Parser,
-                        _rule_from_args)
+from theory._io import atomic_write
+from theory.cli.common import (LINK_HELP, CommandError, Parser, UsageError, add_rule_options, float_arg, int_in,
+                               rule_from_args)
 
-__all__ = ["add_latex", "MAX_SIMULATION_BYTES"]
+__all__ = ["add_parser", "MAX_SIMULATION_BYTES"]
 
 #: Largest ``--simulation`` file read (an internal limit: ``simulate --json`` with 10^5 runs is
 #: about 4 MB, a verify records.json with 10^5 runs per point far less than this).
@@ -45,23 +49,23 @@ def _add_output(p, *, fragment=True):
 
 def _add_link_options(p, *, powers=True):
     p.add_argument("link", help=LINK_HELP)
-    p.add_argument("--noise", type=_float("--noise", nonneg=True), default=0.0,
+    p.add_argument("--noise", type=float_arg("--noise", nonneg=True), default=0.0,
                    help="label-noise std s (a number >= 0; default 0)")
-    p.add_argument("--kmax", type=_int_in(1, 200, "--kmax"), default=10,
+    p.add_argument("--kmax", type=int_in(1, 200, "--kmax"), default=10,
                    help="coefficients u_0..u_kmax (an integer in 1..200; default 10)")
     if powers:
-        p.add_argument("--powers", type=_int_in(1, 12, "--powers"), default=3,
+        p.add_argument("--powers", type=int_in(1, 12, "--powers"), default=3,
                        help="power exponents p_1..p_J (J an integer in 1..12; default 3)")
 
 
-def add_latex(sub):
+def add_parser(sub):
     r"""Add ``latex WHAT ...`` to the sub-parsers ``sub`` of the ``theory`` CLI.
 
     Examples
     --------
-    >>> from theory.cli import _Parser
-    >>> parser = _Parser(prog="theory")
-    >>> _ = add_latex(parser.add_subparsers(dest="command"))
+    >>> from theory.cli.common import Parser
+    >>> parser = Parser(prog="theory")
+    >>> _ = add_parser(parser.add_subparsers(dest="command"))
     >>> args = parser.parse_args(["latex", "theorem", "--rule", "alternating", "--target", "He3"])
     >>> args.what, args.imax, args.standalone
     ('theorem', 8, False)
@@ -69,7 +73,7 @@ def add_latex(sub):
     \[ T(\eta) = \min_{i:\ \mu_i(\eta) > 0} \tilde\Theta\left(\mu_{i}(\eta)^{-2} d^{(i - 1) \vee 1}\right), \qquad \eta = d^{-\alpha} \]
     """
     p = sub.add_parser("latex", help="LaTeX: Hermite expansions, exponents, psi, mu_i, the theorem, full reports")
-    what = p.add_subparsers(dest="what", parser_class=_Parser, metavar="WHAT")
+    what = p.add_subparsers(dest="what", parser_class=Parser, metavar="WHAT")
     what.required = True
 
     for name, helptext in (("hermite", "Hermite expansion of a link (He_k basis)"),
@@ -84,9 +88,9 @@ def add_latex(sub):
                            ("theorem", "predicted T(eta): exponent curve and thresholds"),
                            ("report", "complete standalone .tex report")):
         q = what.add_parser(name, help=helptext)
-        _add_rule_options(q)
+        add_rule_options(q)
         if name != "psi":
-            q.add_argument("--imax", type=_int_in(1, 40, "--imax"), default=8,
+            q.add_argument("--imax", type=int_in(1, 40, "--imax"), default=8,
                            help="drift coefficients mu_1..mu_imax (an integer in 1..40; default 8)")
         if name == "mu":
             q.add_argument("--symbolic-a", action="store_true",
@@ -131,6 +135,7 @@ def _read_simulation(path: str):
 
 def _render(args) -> str:
     from theory import latex as tl
+    from theory.latex.summary import simulation_summary
 
     if args.what in ("hermite", "exponents"):
         from theory.exponents import profile
@@ -140,7 +145,7 @@ def _render(args) -> str:
         if args.what == "hermite":
             return tl.hermite_latex(link, args.kmax)
         return tl.exponents_latex(profile(link, kmax=args.kmax, powers=args.powers))
-    rule = _rule_from_args(args)
+    rule = rule_from_args(args)
     if args.what == "psi":
         return tl.psi_latex(rule)
     if args.what == "mu":
@@ -154,7 +159,7 @@ def _render(args) -> str:
     if args.simulation is not None:
         simulation = _read_simulation(args.simulation)
         try:  # the schema is checked here so that the message names the file
-            tl._simulation_summary(simulation)
+            simulation_summary(simulation)
         except tl.LatexInputError as exc:
             raise tl.LatexInputError(f"--simulation {args.simulation!r}: {exc}") from None
     return tl.report_latex(rule, prediction, simulation=simulation, figure=args.figure)
@@ -181,10 +186,8 @@ def _write(text: str, path: str | None) -> None:
     if path is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
-    from theory.simulate.sweep import _atomic_write
-
     try:
-        _atomic_write(Path(os.path.realpath(path)), text)
+        atomic_write(Path(os.path.realpath(path)), text)
     except OSError as exc:
         raise CommandError(f"-o: cannot write {path!r}: {exc.strerror or exc}") from None
 
