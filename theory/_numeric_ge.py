@@ -106,6 +106,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from theory.errors import TheoryInputError
+from theory.hepoly import he_table
 from scipy.special import ndtr
 
 __all__ = [
@@ -359,20 +360,9 @@ def _tail_mass(kmax: int, L: float) -> np.ndarray:
     x, w = np.polynomial.legendre.leggauss(200)
     z = L + 20.0 * (x + 1.0)
     w = 20.0 * w * np.exp(-0.5 * z * z) / _SQRT2PI
-    he = _hermite_table(z, kmax)
+    he = he_table(z, kmax)
     fact = np.array([math.factorial(k) for k in range(1, kmax + 1)], float)
     return 2.0 * (he[1:] ** 2 @ w) / fact
-
-
-def _hermite_table(z: np.ndarray, kmax: int) -> np.ndarray:
-    """Rows ``He_0(z) .. He_kmax(z)`` by ``He_{k+1} = z He_k - k He_{k-1}``."""
-    out = np.empty((kmax + 1,) + np.shape(z))
-    out[0] = 1.0
-    if kmax >= 1:
-        out[1] = z
-    for k in range(1, kmax):
-        out[k + 1] = z * out[k] - k * out[k - 1]
-    return out
 
 
 def _phi(z):
@@ -607,7 +597,7 @@ def _deterministic(f, kmax: int, half: int, L: float):
     if s.size:
         za, zb = z[s], z[e]
         prob = _gauss_mass(za, zb)
-        mom = _hermite_table(za, kmax - 1) * _phi(za) - _hermite_table(zb, kmax - 1) * _phi(zb)
+        mom = he_table(za, kmax - 1) * _phi(za) - he_table(zb, kmax - 1) * _phi(zb)
         a_val.append(y[s])
         a_prob.append(prob)
         a_mom.append(mom)
@@ -650,7 +640,7 @@ def _deterministic(f, kmax: int, half: int, L: float):
         # them loses (their within-level variance) is counted as rounding error
         lone = keep[lone]
         if lone.size:
-            he = _hermite_table(zq[lone], kmax)[1:]
+            he = he_table(zq[lone], kmax)[1:]
             lv, li = np.unique(yq[lone], return_inverse=True)
             p0 = np.bincount(li, weights=wq[lone], minlength=lv.size)
             p1 = np.stack([np.bincount(li, weights=wq[lone] * r, minlength=lv.size) for r in he])
@@ -660,7 +650,7 @@ def _deterministic(f, kmax: int, half: int, L: float):
         if pseudo.any():
             a_val.append(yq[pseudo])
             a_prob.append(wq[pseudo])
-            a_mom.append(_hermite_table(zq[pseudo], kmax)[1:] * wq[pseudo])
+            a_mom.append(he_table(zq[pseudo], kmax)[1:] * wq[pseudo])
     if a_val:
         vals, inv = np.unique(np.concatenate(a_val), return_inverse=True)
         P = np.bincount(inv, weights=np.concatenate(a_prob), minlength=vals.size)
@@ -703,7 +693,7 @@ def _within_variance(a, b, prob, mom, kmax) -> np.ndarray:
     x, w = np.polynomial.legendre.leggauss(128)
     zz = 0.5 * (a[:, None] + b[:, None]) + 0.5 * (b - a)[:, None] * x[None, :]
     ww = 0.5 * (b - a)[:, None] * w[None, :] * _phi(zz)
-    he2 = (_hermite_table(zz, kmax)[1:] ** 2 * ww).sum(axis=2)
+    he2 = (he_table(zz, kmax)[1:] ** 2 * ww).sum(axis=2)
     ok = prob > 0
     return np.maximum(he2[:, ok] - mom[:, ok] ** 2 / prob[ok], 0.0).sum(axis=1)
 
@@ -788,7 +778,7 @@ def _preimage_sums(f, z, y, dz, flat, ys, own, kmax):
     good[pt[mine & (w > 0) & np.isfinite(w)]] = True
     good[pt[(span > 0) & (fp == 0)]] = False         # a preimage where f is flat in floats
     den = np.bincount(pt, weights=w, minlength=ys.size)
-    he = _hermite_table(root, kmax)
+    he = he_table(root, kmax)
     num = np.stack([np.bincount(pt, weights=w * he[k], minlength=ys.size) for k in range(1, kmax + 1)])
     return den, num, ~good
 
@@ -818,7 +808,7 @@ def _noisy(f, kmax: int, s: float, half: int, L: float, coarsen: float) -> np.nd
     yq = _eval(f, zq)
     # merge exactly equal labels (atoms) -> weighted moments A_k(y_i) = sum w He_k
     yu, inv = np.unique(yq, return_inverse=True)
-    he = _hermite_table(zq, kmax) * wq
+    he = he_table(zq, kmax) * wq
     A = np.stack([np.bincount(inv, weights=row, minlength=yu.size) for row in he], axis=1)
     # y grid: spacing s/8 (coarse: s/4), only within 9 s of some label value
     step = s / 8.0 * coarsen

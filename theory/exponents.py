@@ -54,8 +54,8 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from theory.errors import ExpansionError
-from theory.hermite import (HermiteExpansion, KMAX_LIMIT, _monomial_to_he, hermite_expansion,
-                            is_exactly_zero)
+from theory.hepoly import monomial_to_he
+from theory.hermite import HermiteExpansion, KMAX_LIMIT, hermite_expansion, is_exactly_zero
 from theory._text import expr_text, short_text
 from theory.links import Z, Link, parse_link
 
@@ -230,7 +230,7 @@ def _poly_ie(poly: sp.Poly) -> Exponent:
     sparse = len(coeffs) * 20 < deg           # few terms: T(k, j) directly from factorials
     for k in range(1, deg + 1):
         if rational and sparse:
-            total = sum(c * _monomial_to_he(n, k) for n, c in ints.items() if n >= k and (n - k) % 2 == 0)
+            total = sum(c * monomial_to_he(n, k) for n, c in ints.items() if n >= k and (n - k) % 2 == 0)
             if total == 0:
                 continue
             u = sp.Rational(total, den)
@@ -250,7 +250,7 @@ def _poly_ie(poly: sp.Poly) -> Exponent:
             ns = [n for n in coeffs if n >= k and (n - k) % 2 == 0]
             if not ns:
                 continue
-            u = sp.Add(*[coeffs[n] * _monomial_to_he(n, k) for n in ns])
+            u = sp.Add(*[coeffs[n] * monomial_to_he(n, k) for n in ns])
             if is_exactly_zero(u):
                 continue
         before = f", u_1..u_{k - 1} = 0" if k > 2 else (", u_1 = 0" if k == 2 else "")

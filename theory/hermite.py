@@ -36,13 +36,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
 
 import numpy as np
 import sympy as sp
 
 from theory._text import short_text
 from theory.errors import ExpansionError, TheoryInputError
+from theory.hepoly import he_coefficients, he_values, monomial_to_he
 from theory.links import EVEN, EXPAND_DEGREE, ODD, Z, Link, degree_bound, parity
 
 __all__ = [
@@ -50,7 +50,6 @@ __all__ = [
     "HermiteExpansion",
     "hermite_expansion",
     "exact_coefficients",
-    "hermite_coefficients_table",
     "gaussian_expectation",
     "is_exactly_zero",
     "KMAX_LIMIT",
@@ -58,43 +57,6 @@ __all__ = [
 
 #: Largest ``kmax`` accepted.
 KMAX_LIMIT = 200
-
-
-# ---------------------------------------------------------------------------
-# integer tables
-# ---------------------------------------------------------------------------
-@lru_cache(maxsize=None)
-def _he_coeffs(k: int) -> tuple[int, ...]:
-    """Integer coefficients of ``He_k``, low to high."""
-    if k == 0:
-        return (1,)
-    if k == 1:
-        return (0, 1)
-    prev, cur = _he_coeffs(k - 2), _he_coeffs(k - 1)
-    nxt = [0] + list(cur)
-    for j, c in enumerate(prev):
-        nxt[j] -= (k - 1) * c
-    return tuple(nxt)
-
-
-def hermite_coefficients_table(kmax: int) -> list[tuple[int, ...]]:
-    """Integer coefficient lists (low to high) of ``He_0 .. He_kmax``.
-
-    Examples
-    --------
-    >>> hermite_coefficients_table(3)
-    [(1,), (0, 1), (-1, 0, 1), (0, -3, 0, 1)]
-    """
-    return [_he_coeffs(k) for k in range(kmax + 1)]
-
-
-@lru_cache(maxsize=None)
-def _monomial_to_he(n: int, k: int) -> int:
-    """Coefficient of ``He_k`` in ``z^n``: ``n! / (k! 2^j j!)`` with ``n = k + 2j`` (0 otherwise)."""
-    if k > n or (n - k) % 2:
-        return 0
-    j = (n - k) // 2
-    return math.factorial(n) // (math.factorial(k) * 2**j * math.factorial(j))
 
 
 # ---------------------------------------------------------------------------
@@ -279,7 +241,7 @@ def _u_from_rational(coeffs: list[Fraction], kmax: int) -> list[Fraction]:
         for n in range(k, n_max + 1, 2):
             c = coeffs[n]
             if c:
-                total += c * _monomial_to_he(n, k)
+                total += c * monomial_to_he(n, k)
         out.append(total)
     return out
 
@@ -300,7 +262,7 @@ def _polynomial_u(coeffs: list[sp.Expr], kmax: int) -> list[sp.Expr]:
     n_max = len(coeffs) - 1
     out = []
     for k in range(kmax + 1):
-        terms = [coeffs[n] * _monomial_to_he(n, k) for n in range(k, n_max + 1, 2) if coeffs[n] != 0]
+        terms = [coeffs[n] * monomial_to_he(n, k) for n in range(k, n_max + 1, 2) if coeffs[n] != 0]
         out.append(sp.expand(sp.Add(*terms)))
     return out
 
@@ -582,7 +544,7 @@ def _closed_form_u(expr: sp.Expr, kmax: int) -> list[sp.Expr]:
             moments[key] = _tilted_moments(left, right, beta, a_quad, nmax)
     out = []
     for k in range(kmax + 1):
-        he = _he_coeffs(k)
+        he = he_coefficients(k)
         total = sp.Integer(0)
         for coeff, n, left, right, beta, a_quad in plan:
             G = moments[(left, right, beta, a_quad)]
@@ -659,7 +621,7 @@ def _tilted_rational_u(plan, kmax: int):
 
     out = []
     for k in range(kmax + 1):
-        he = _he_coeffs(k)
+        he = he_coefficients(k)
         acc: dict = {}
 
         def add(atom, q):
@@ -857,10 +819,7 @@ def _polynomial_pieces_u(pieces, kmax: int):
                 points.setdefault(key_of(x), x)
     he_at, P_at = {}, {}
     for key, x in points.items():
-        vals = [one, x]
-        for j in range(1, kmax):
-            vals.append(x * vals[j] - vals[j - 1] * j)
-        he_at[key] = vals
+        he_at[key] = he_values(x, kmax, one)
         P = [zero, one]
         power = one
         for n in range(2, mmax + 1):

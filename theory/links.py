@@ -32,6 +32,8 @@ import sympy as sp
 
 from theory._asymptotics import _hi, _lo, constant_enclosure, constant_log10
 from theory.errors import LinkError
+from theory.hepoly import he_polynomial
+from theory._validate import as_int
 from theory.symbols import Z
 
 __all__ = [
@@ -77,7 +79,25 @@ MAX_CONSTANT_NESTING = 8
 def hermite_polynomial(k: int, var: sp.Expr = Z) -> sp.Expr:
     """Probabilists' Hermite polynomial ``He_k`` with integer coefficients.
 
-    Built by the recurrence ``He_{k+1} = z He_k - k He_{k-1}`` over the integers.
+    Built by the recurrence ``He_{k+1} = z He_k - k He_{k-1}`` over the integers
+    (:func:`theory.hepoly.he_polynomial`).
+
+    Parameters
+    ----------
+    k : int
+        The degree, ``k >= 0``.
+    var : sympy.Expr, optional
+        The variable (``z`` by default).
+
+    Returns
+    -------
+    sympy.Expr
+        ``He_k(var)``, expanded.
+
+    Raises
+    ------
+    LinkError
+        If ``k`` is not an integer ``>= 0``.
 
     Examples
     --------
@@ -86,17 +106,7 @@ def hermite_polynomial(k: int, var: sp.Expr = Z) -> sp.Expr:
     >>> hermite_polynomial(0)
     1
     """
-    if k < 0:
-        raise LinkError(f"Hermite index must be >= 0, got {k}")
-    prev, cur = [1], [0, 1]  # coefficient lists, low to high
-    if k == 0:
-        return sp.Integer(1)
-    for n in range(1, k):
-        nxt = [0] + cur
-        for j, c in enumerate(prev):
-            nxt[j] -= n * c
-        prev, cur = cur, nxt
-    return sp.Add(*[sp.Integer(c) * var**j for j, c in enumerate(cur) if c])
+    return he_polynomial(as_int(k, "Hermite index", lo=0, error=LinkError), var)
 
 
 def _sigmoid(x):
