@@ -171,7 +171,7 @@ def _as_link(link) -> Link:
 def _constant_value(expr: sp.Expr):
     """The constant value of ``expr`` if proven constant (everywhere or almost everywhere), else ``None``."""
     from theory._ge_proofs import proven_constant
-    from theory.hermite import _NotInClass, _pieces
+    from theory.hermite import NotInClass, piecewise_branches
 
     if Z not in expr.free_symbols:
         return expr
@@ -183,8 +183,8 @@ def _constant_value(expr: sp.Expr):
         return value
     if expr.has(sp.Abs, sp.sign, sp.Max, sp.Min, sp.Heaviside):
         try:
-            branches = [b for b, _l, _r in _pieces(expr)]
-        except (_NotInClass, TypeError, ValueError, NotImplementedError, AttributeError, ArithmeticError,
+            branches = [b for b, _l, _r in piecewise_branches(expr)]
+        except (NotInClass, TypeError, ValueError, NotImplementedError, AttributeError, ArithmeticError,
                 sp.PolynomialError, RecursionError):
             return None
         if all(Z not in b.free_symbols for b in branches) and all(

@@ -20,7 +20,7 @@ Three methods, tried in order, and reported per coefficient:
     ``exp(z)``, ``z exp(-z^2/2)``, ...): incomplete Gaussian moments by an exact
     recursion (integration by parts), giving rationals, radicals, ``erf`` and ``exp``.
     The pieces come from the exact real roots of the (polynomial) arguments of the
-    piecewise functions, innermost first (:func:`_pieces`, at most :data:`MAX_PIECES`);
+    piecewise functions, innermost first (:func:`piecewise_branches`, at most :data:`MAX_PIECES`);
     piecewise polynomials with rational breakpoints take an all-rational path
     (:func:`_polynomial_pieces_u`).  Links whose derivative is in that class (``erf``) use
     Stein's identity ``E[f He_k] = E[f' He_{k-1}]``.  Whatever SymPy cannot do here
@@ -270,8 +270,13 @@ def _polynomial_u(coeffs: list[sp.Expr], kmax: int) -> list[sp.Expr]:
 # ---------------------------------------------------------------------------
 # method 2: piecewise sums of z^n exp(b z - a z^2)
 # ---------------------------------------------------------------------------
-class _NotInClass(Exception):
-    pass
+class NotInClass(Exception):
+    """The function is outside the class the closed-form piecewise method handles.
+
+    Raised by :func:`piecewise_branches`; the Hermite engine then uses another method (Stein's
+    identity or the rigorous numeric path).  Not a user error: it never reaches the caller of
+    :func:`hermite_expansion`.
+    """
 
 
 _PIECEWISE_ATOMS = (sp.Abs, sp.sign, sp.Max, sp.Min, sp.Heaviside)
@@ -302,19 +307,19 @@ def _switches(atom):
 
 
 def _real_roots(h):
-    """Exact real roots of the polynomial ``h`` (degree <= 2 factors), else :class:`_NotInClass`."""
+    """Exact real roots of the polynomial ``h`` (degree <= 2 factors), else :class:`NotInClass`."""
     if Z not in h.free_symbols:
         return []
     if not h.is_polynomial(Z):
-        raise _NotInClass
+        raise NotInClass
     poly = sp.Poly(h, Z)
     if poly.degree() > 2 * _MAX_SWITCH_DEGREE + 8:
-        raise _NotInClass
+        raise NotInClass
     roots = []
     try:
         factors = sp.factor_list(poly)[1] if poly.domain.is_QQ or poly.domain.is_ZZ else [(poly, 1)]
     except _SYMPY_FAILURES:
-        raise _NotInClass from None
+        raise NotInClass from None
     for fac, _m in factors:
         d = fac.degree()
         c = fac.all_coeffs()
@@ -326,12 +331,12 @@ def _real_roots(h):
             if disc.is_negative:
                 continue
             if not disc.is_nonnegative:
-                raise _NotInClass
+                raise NotInClass
             r = sp.sqrt(disc)
             roots += [(-b - r) / (2 * a), (-b + r) / (2 * a)]
         elif d > 2:
             if not (fac.domain.is_QQ or fac.domain.is_ZZ) or fac.count_roots() > 0:
-                raise _NotInClass
+                raise NotInClass
     return roots
 
 
@@ -351,7 +356,7 @@ def _positive_at(h, point) -> bool:
         return bool(v > 0)
     val = sp.N(v, 40)
     if val == 0:
-        raise _NotInClass
+        raise NotInClass
     return bool(val > 0)
 
 
@@ -384,20 +389,45 @@ _PIECES_CACHE: dict = {}
 MAX_BREAKPOINT = 150
 
 
-def _pieces(expr: sp.Expr) -> list[tuple[sp.Expr, sp.Expr, sp.Expr]]:
-    """Cached :func:`_split_pieces` (the same link is split for its expansion, its constancy test
-    and its powers)."""
+def piecewise_branches(expr: sp.Expr) -> list[tuple[sp.Expr, sp.Expr, sp.Expr]]:
+    """``expr`` as smooth branches on intervals: ``[(branch, left, right), ...]`` covering the line.
+
+    Each ``branch`` is free of ``Abs, sign, Max, Min, Heaviside`` and equals ``expr`` on
+    ``(left, right)``; the ends are exact (rationals or quadratic surds, ``-oo``/``oo``).  Cached:
+    the same link is split for its expansion, its constancy test and its powers.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        A function of ``z``.
+
+    Returns
+    -------
+    list of (sympy.Expr, sympy.Expr, sympy.Expr)
+        The pieces, left to right.
+
+    Raises
+    ------
+    NotInClass
+        If ``expr`` is outside the class the closed-form method splits (non-polynomial switches,
+        roots of degree above two, more than :data:`MAX_PIECES` pieces, far breakpoints).
+
+    Examples
+    --------
+    >>> piecewise_branches(sp.Abs(Z))
+    [(-z, -oo, 0), (z, 0, oo)]
+    """
     hit = _PIECES_CACHE.get(expr)
     if hit is None:
         try:
             hit = _split_pieces(expr)
-        except _NotInClass:
-            hit = _NotInClass
+        except NotInClass:
+            hit = NotInClass
         if len(_PIECES_CACHE) > 256:
             _PIECES_CACHE.clear()
         _PIECES_CACHE[expr] = hit
-    if hit is _NotInClass:
-        raise _NotInClass
+    if hit is NotInClass:
+        raise NotInClass
     return list(hit)
 
 
@@ -409,11 +439,11 @@ def _split_pieces(expr: sp.Expr) -> list[tuple[sp.Expr, sp.Expr, sp.Expr]]:
     their exact real roots (rational or quadratic surds) split the current interval, and on
     each sub-interval every atom is replaced by its branch, read off at an interior point (no
     root lies inside, so the branch is constant there).  Repeated until no atom is left.
-    Raises :class:`_NotInClass` for non-polynomial switches, roots of higher degree, or more
+    Raises :class:`NotInClass` for non-polynomial switches, roots of higher degree, or more
     than :data:`MAX_PIECES` pieces.
     """
     if expr.has(sp.Piecewise):
-        raise _NotInClass
+        raise NotInClass
     if not expr.has(*_PIECEWISE_ATOMS):
         return [(expr, -sp.oo, sp.oo)]
     work = [(expr, -sp.oo, sp.oo)]
@@ -424,7 +454,7 @@ def _split_pieces(expr: sp.Expr) -> list[tuple[sp.Expr, sp.Expr, sp.Expr]]:
         if not atoms:
             out.append((e, left, right))
             if len(out) > MAX_PIECES:
-                raise _NotInClass
+                raise NotInClass
             continue
         cuts = set()
         for atom in atoms:
@@ -435,10 +465,10 @@ def _split_pieces(expr: sp.Expr) -> list[tuple[sp.Expr, sp.Expr, sp.Expr]]:
                         cuts.add(sp.nsimplify(r) if r.is_Rational else r)
         points = sorted(cuts, key=_order_key)
         if points and max(abs(_order_key(r)) for r in points) > MAX_BREAKPOINT:
-            raise _NotInClass  # exp(-c^2/2) at such a c is beyond what evalf handles in bounded time
+            raise NotInClass  # exp(-c^2/2) at such a c is beyond what evalf handles in bounded time
         bounds = [left] + points + [right]
         if len(bounds) - 1 + len(out) + len(work) > MAX_PIECES:
-            raise _NotInClass
+            raise NotInClass
         for a, b in zip(bounds, bounds[1:]):
             s0 = _sample(a, b)
             repl = {atom: _branch_of(atom, s0) for atom in atoms}
@@ -458,7 +488,7 @@ def _terms(branch: sp.Expr) -> list[tuple[sp.Expr, int, sp.Expr, sp.Expr]]:
     for fn in branch.atoms(sp.exp, sp.sin, sp.cos, sp.sinh, sp.cosh):
         bound = degree_bound(fn.args[0])
         if bound is None or bound > EXPAND_DEGREE:
-            raise _NotInClass  # not a polynomial of degree <= 2 unless a large cancellation: numerics
+            raise NotInClass  # not a polynomial of degree <= 2 unless a large cancellation: numerics
     if branch.has(sp.sin, sp.cos, sp.sinh, sp.cosh):
         branch = branch.rewrite(sp.exp)
     branch = sp.powsimp(sp.expand(branch), combine="exp")
@@ -475,13 +505,13 @@ def _terms(branch: sp.Expr) -> list[tuple[sp.Expr, int, sp.Expr, sp.Expr]]:
             elif isinstance(factor, sp.exp) or (factor.is_Pow and factor.base == sp.E):
                 exparg += factor.exp if factor.is_Pow else factor.args[0]
             else:
-                raise _NotInClass
+                raise NotInClass
         exparg = sp.expand(exparg)
         if not exparg.is_polynomial(Z):
-            raise _NotInClass
+            raise NotInClass
         poly = sp.Poly(exparg, Z)
         if poly.degree() > 2:
-            raise _NotInClass
+            raise NotInClass
         c2, c1, c0 = ([sp.Integer(0)] * 3 + poly.all_coeffs())[-3:]
         coeff *= sp.exp(c0)
         out.append((coeff, n, c1, -c2))
@@ -495,10 +525,10 @@ def _tilted_moments(left, right, beta, a_quad, nmax):
     """
     A = 1 + 2 * a_quad
     if not (A.is_positive):
-        raise _NotInClass
+        raise NotInClass
     complex_beta = not beta.is_real
     if complex_beta and (left != -sp.oo or right != sp.oo):
-        raise _NotInClass
+        raise NotInClass
     mu = beta / A
     root = sp.sqrt(A)
 
@@ -524,7 +554,7 @@ def _tilted_moments(left, right, beta, a_quad, nmax):
 
 
 def _closed_form_u(expr: sp.Expr, kmax: int) -> list[sp.Expr]:
-    pieces = _pieces(expr)
+    pieces = piecewise_branches(expr)
     fast = _polynomial_pieces_u(pieces, kmax)
     if fast is not None:
         return fast
@@ -941,8 +971,8 @@ def _tidy(value: sp.Expr) -> sp.Expr:
 # ---------------------------------------------------------------------------
 # method 3: numeric
 # ---------------------------------------------------------------------------
-def _numeric_u(expr: sp.Expr, ks):
-    """``{k: (u_k, error, rigorous)}`` for the ``k`` in ``ks``.
+def numeric_coefficients(expr: sp.Expr, ks) -> dict[int, tuple[float, float, bool]]:
+    """``{k: (u_k, error, rigorous)}`` for the ``k`` in ``ks``, numerically.
 
     First choice: :func:`theory._interval.hermite_moments`, a rigorous enclosure (two-point
     Gauss-Legendre with an interval Taylor remainder, Cramer-bounded tails): ``error`` is a proven
@@ -951,13 +981,13 @@ def _numeric_u(expr: sp.Expr, ks):
     not know) the value is an eight-point composite Gauss-Legendre estimate and ``error`` twice its
     change between 2048 and 4096 cells: an *estimate*, ``rigorous`` false.
     """
-    from theory import _interval
+    from theory._interval import NotCompilable, hermite_moments
 
     ks = sorted(set(ks))
     kmax = max(ks)
     try:
-        moments = _interval.hermite_moments(expr, Z, kmax)
-    except _interval.NotCompilable:
+        moments = hermite_moments(expr, Z, kmax)
+    except NotCompilable:
         moments = None
     out = {}
     if moments is not None:
@@ -972,6 +1002,11 @@ def _numeric_u(expr: sp.Expr, ks):
         val, err = est[k]
         out[k] = (val, err, False)
     return out
+
+
+#: Old private name of :func:`numeric_coefficients`, kept until ``theory.drift`` imports the public
+#: one (issue 10 merge); then removed.
+_numeric_u = numeric_coefficients
 
 
 def _gauss_legendre_estimate(expr: sp.Expr, kmax: int):
@@ -1042,7 +1077,7 @@ def _exact_values(expr: sp.Expr, kmax: int):
         return _polynomial_u(coeffs, kmax), "polynomial"
     try:
         return _closed_form_u(expr, kmax), "closed form"
-    except _NotInClass:
+    except NotInClass:
         pass
     except TheoryInputError:
         raise
@@ -1088,7 +1123,7 @@ def _stein_u(expr: sp.Expr, kmax: int):
         return None
     try:
         du = _closed_form_u(deriv, max(kmax - 1, 0))
-    except _NotInClass:
+    except NotInClass:
         return None
     u0 = sp.Integer(0) if parity(expr) == ODD else None
     return [u0] + [_tidy(du[k - 1] / k) for k in range(1, kmax + 1)]
@@ -1163,7 +1198,7 @@ def hermite_expansion(f, kmax: int) -> HermiteExpansion:
             if ks is None or k in ks:
                 values[k], methods[k] = sp.Integer(0), "identity"
         missing = [k for k in missing if values[k] is None]
-    numeric = _numeric_u(expr, missing) if missing else {}
+    numeric = numeric_coefficients(expr, missing) if missing else {}
     out = []
     for k, v in enumerate(values):
         if v is None:
