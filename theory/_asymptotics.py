@@ -233,10 +233,6 @@ def _erf(v):
     return mpmath.erf(v)
 
 
-def _sinh(v):
-    return v if not mpmath.isfinite(v) else mpmath.sinh(v)
-
-
 def lower_end(x):
     """Lower end of an mpmath interval ``x`` (``mpmath.iv.mpf``), as an ``mpf``.
 
@@ -1325,10 +1321,6 @@ def _singular_bases(expr: sp.Expr, var: sp.Symbol) -> list[sp.Expr]:
             if sub.base not in out:
                 out.append(sub.base)
     return out
-
-
-def _describe_order(alpha) -> str:
-    return f"|z - z0|^{_fmt(alpha)}"
 
 
 def _point_verdict(expr, point: _Point, var) -> str | None:

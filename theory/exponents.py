@@ -140,9 +140,6 @@ class Exponent:
             return f"undecided: >= {self.lower}{even} (no index proven up to {self.searched_to})"
         return f"undecided: {self.lower} <= . <= {self.upper}{even}"
 
-    def to_json(self):
-        return self.value
-
     def to_dict(self) -> dict:
         """JSON-ready description: value, status, proven bounds, reason, evidence (estimates)."""
         return {"value": self.value, "status": self.status, "lower": self.lower, "upper": self.upper,

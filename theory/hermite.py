@@ -125,7 +125,6 @@ class HermiteExpansion:
 
     expr: sp.Expr
     coefficients: tuple[HermiteCoefficient, ...]
-    basis: str = "He"
 
     @property
     def kmax(self) -> int:
