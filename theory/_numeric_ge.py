@@ -107,6 +107,7 @@ import numpy as np
 
 from theory.errors import TheoryInputError
 from theory.hepoly import he_table
+from theory._validate import as_int, as_real
 from scipy.special import ndtr
 
 __all__ = [
@@ -195,9 +196,7 @@ class NumericGE:
         return "undecided"
 
     def _index(self, k) -> int:
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= self.kmax:
-            raise NumericGEInputError(f"k must be an integer in [1, {self.kmax}], got {k!r}")
-        return int(k) - 1
+        return as_int(k, "k", lo=1, hi=self.kmax, error=NumericGEInputError) - 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -269,9 +268,7 @@ def conditional_hermite_norms(f, kmax: int, noise: float = 0.0, *, tol: float = 
     kmax, noise, tol = _check_args(kmax, noise, tol)
     if resolution is None:
         resolution = 2**11 + 1
-    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 65:
-        raise NumericGEInputError(f"resolution must be an integer >= 65, got {resolution!r}")
-    half = int(resolution) // 2
+    half = as_int(resolution, "resolution", lo=65, error=NumericGEInputError) // 2
     L = _half_width(kmax)
     rounding = 0.0
     if noise == 0:
@@ -315,39 +312,36 @@ def numeric_generative_exponent(f, kmax: int, noise: float = 0.0, *, start: int 
     True
     """
     kmax, noise, tol = _check_args(kmax, noise, tol)
-    if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or start < 1:
-        raise NumericGEInputError(f"start must be an integer >= 1, got {start!r}")
+    start = as_int(start, "start", lo=1, error=NumericGEInputError)
     prof = conditional_hermite_norms(f, kmax, noise, tol=tol, resolution=resolution)
-    for k in range(int(start), kmax + 1):
+    for k in range(start, kmax + 1):
         st = prof.status(k)
         if st == "positive":
-            return NumericExponent(k, prof.lambdas, tol, prof, int(start))
+            return NumericExponent(k, prof.lambdas, tol, prof, start)
         if st == "undecided":
             raise UndecidedExponentError(
                 f"lambda_{k} = {prof.lam(k):.3g} +- {prof.error(k):.2g} is within its error of "
                 f"tol = {tol:g}: cannot decide whether it vanishes (raise resolution or change tol)")
-    return NumericExponent(None, prof.lambdas, tol, prof, int(start))
+    return NumericExponent(None, prof.lambdas, tol, prof, start)
 
 
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
 def _check_args(kmax, noise, tol):
-    if isinstance(kmax, bool) or not isinstance(kmax, (int, np.integer)) or kmax < 1:
-        raise NumericGEInputError(f"kmax must be an integer >= 1, got {kmax!r}")
+    kmax = as_int(kmax, "kmax", lo=1, error=NumericGEInputError)
     try:
         noise = float(noise)
     except (TypeError, ValueError):
         raise NumericGEInputError(f"noise must be a real number, got {noise!r}") from None
-    if not math.isfinite(noise) or noise < 0:
-        raise NumericGEInputError(f"noise must be a finite number >= 0, got {noise!r}")
+    noise = as_real(noise, "noise", lo=0, error=NumericGEInputError)
     try:
         tol = float(tol)
     except (TypeError, ValueError):
         raise NumericGEInputError(f"tol must be a real number, got {tol!r}") from None
     if not (0 < tol < 1):
         raise NumericGEInputError(f"tol must lie in (0, 1), got {tol!r}")
-    return int(kmax), noise, tol
+    return kmax, noise, tol
 
 
 def _half_width(kmax: int) -> float:

@@ -58,6 +58,7 @@ from theory.hepoly import monomial_to_he
 from theory.hermite import HermiteExpansion, KMAX_LIMIT, hermite_expansion, is_exactly_zero
 from theory._text import expr_text, short_text
 from theory.links import Z, Link, parse_link
+from theory._validate import as_int
 
 __all__ = [
     "Exponent",
@@ -73,6 +74,8 @@ __all__ = [
 #: Internal limit: largest polynomial degree (of a link or of ``E[y^j|z]``) whose exponents are
 #: computed exactly.  Beyond it exponents are refused with a message naming this limit.
 POLY_DEGREE_LIMIT = 20_000
+#: Largest number of power exponents ``p_1 .. p_powers`` computed on request.
+MAX_POWERS = 12
 #: Powers ``T(y) = y^j`` tried as generative-exponent witnesses for polynomial links.
 POLYNOMIAL_GE_POWERS = 6
 
@@ -388,8 +391,7 @@ def power_exponents(link, powers: int = 3, kmax: int = 10) -> dict[int, Exponent
     {1: 3, 2: 2, 3: 1}
     """
     link = _as_link(link)
-    if isinstance(powers, bool) or not isinstance(powers, int) or not 1 <= powers <= 12:
-        raise ExpansionError(f"powers must be an integer in [1, 12], got {powers!r}")
+    powers = as_int(powers, "powers", lo=1, hi=MAX_POWERS, error=ExpansionError)
     return {j: _power_ie(link, j, kmax) for j in range(1, powers + 1)}
 
 
@@ -649,10 +651,8 @@ def profile(link, *, kmax: int = 10, powers: int = 3, noise=None, progress=None)
     link = _as_link(link)
     if noise is not None:
         link = link.with_noise(noise)
-    if isinstance(kmax, bool) or not isinstance(kmax, int) or not 1 <= kmax <= KMAX_LIMIT:
-        raise ExpansionError(f"kmax must be an integer in [1, {KMAX_LIMIT}], got {kmax!r}")
-    if isinstance(powers, bool) or not isinstance(powers, int) or not 1 <= powers <= 12:
-        raise ExpansionError(f"powers must be an integer in [1, 12], got {powers!r}")
+    kmax = as_int(kmax, "kmax", lo=1, hi=KMAX_LIMIT, error=ExpansionError)
+    powers = as_int(powers, "powers", lo=1, hi=MAX_POWERS, error=ExpansionError)
     say = progress or (lambda _text: None)
     say(f"Hermite coefficients u_0..u_{kmax}")
     expansion = hermite_expansion(link, kmax)

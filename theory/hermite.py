@@ -43,6 +43,7 @@ import sympy as sp
 from theory._text import short_text
 from theory.errors import ExpansionError, TheoryInputError
 from theory.hepoly import he_coefficients, he_values, monomial_to_he
+from theory._validate import as_int
 from theory.links import EVEN, EXPAND_DEGREE, ODD, Z, Link, degree_bound, parity
 
 __all__ = [
@@ -1050,9 +1051,7 @@ def _gauss_legendre_estimate(expr: sp.Expr, kmax: int):
 # public entry points
 # ---------------------------------------------------------------------------
 def _check_kmax(kmax) -> int:
-    if isinstance(kmax, bool) or not isinstance(kmax, int) or not 0 <= kmax <= KMAX_LIMIT:
-        raise ExpansionError(f"kmax must be an integer in [0, {KMAX_LIMIT}], got {kmax!r}")
-    return kmax
+    return as_int(kmax, "kmax", lo=0, hi=KMAX_LIMIT, error=ExpansionError)
 
 
 def _as_expr(f) -> sp.Expr:
