@@ -462,7 +462,6 @@ def _s_branch(u: Series, kind: str):
     """Abs / sign / Heaviside: smooth where the argument keeps one sign."""
     u0 = u.c[0]
     pos, neg = u0.lo > 0, u0.hi < 0
-    shape = u0.shape
     if kind == "abs":
         c = [iv_abs(u0)] + [ci.where(pos, -ci) for ci in u.c[1:]]
     else:
