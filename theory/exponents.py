@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from theory.display import RichDisplay
 from theory.errors import ExpansionError
 from theory.hepoly import monomial_to_he
 from theory.hermite import HermiteExpansion, KMAX_LIMIT, hermite_expansion, is_exactly_zero
@@ -88,7 +89,7 @@ NULL_MEANING = ("null: no value decided -- see the matching *_status: 'none' mea
 
 
 @dataclass(frozen=True)
-class Exponent:
+class Exponent(RichDisplay):
     """An exponent with how it was decided (see the module docstring for ``status``).
 
     ``value`` is the exponent when ``status`` is ``exact`` or ``certified``, else ``None``;
@@ -539,8 +540,13 @@ def _exact_text(v) -> str | None:
 
 
 @dataclass(frozen=True)
-class LinkProfile:
-    """Hermite expansion and exponents of one link: what ``python -m theory exponents`` prints."""
+class LinkProfile(RichDisplay):
+    """Hermite expansion and exponents of one link: what ``python -m theory exponents`` prints.
+
+    In a notebook it displays as HTML (:meth:`_repr_html_`) and, once :mod:`theory.latex` is
+    imported (importing :mod:`theory` does it), as typeset LaTeX through the renderer that module
+    registers with :mod:`theory.display`; this module never imports the LaTeX layer.
+    """
 
     link: Link
     expansion: HermiteExpansion
@@ -616,10 +622,6 @@ class LinkProfile:
                 f"<table><tr><th>k</th><th>u<sub>k</sub> exact (He<sub>k</sub> basis)</th><th>numeric</th></tr>"
                 f"{rows}</table>")
 
-    def _repr_latex_(self) -> str:
-        from theory.latex import profile_latex
-
-        return "$" + profile_latex(self) + "$"
 
 
 def profile(link, *, kmax: int = 10, powers: int = 3, noise=None, progress=None) -> LinkProfile:

@@ -44,6 +44,7 @@ from fractions import Fraction
 
 import sympy as sp
 
+from theory.display import RichDisplay
 from theory._text import short_text
 from theory.errors import ExpansionError, TheoryInputError
 from theory.hepoly import monomial_to_he
@@ -137,7 +138,7 @@ class HermiteCoefficient:
 
 
 @dataclass(frozen=True)
-class HermiteExpansion:
+class HermiteExpansion(RichDisplay):
     """Hermite coefficients ``u_0 .. u_kmax`` of a function of ``z`` (``He_k`` basis)."""
 
     expr: sp.Expr
