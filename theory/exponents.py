@@ -325,6 +325,20 @@ def information_exponent(link, kmax: int = 10) -> Exponent:
     For polynomial links the search runs to the degree, so the answer is exact whatever
     ``kmax`` is.
 
+    Parameters
+    ----------
+    link : str, sympy.Expr or Link
+        A registered name (``"He3"``, ``"relu"``), an expression in ``z`` (parsed by
+        :func:`~theory.links.parse_link`), a SymPy expression in ``Z`` or a :class:`Link`.
+    kmax : int, optional
+        Non-polynomial links: coefficients ``u_1 .. u_kmax`` are scanned.
+
+    Returns
+    -------
+    Exponent
+        ``value`` the exponent when ``status`` is ``exact`` or ``certified``; ``none`` for a
+        constant link; ``undecided`` with proven ``lower``/``upper`` otherwise.
+
     Examples
     --------
     >>> information_exponent("He3").value
@@ -351,6 +365,18 @@ def _noise_terms(s, j):
 
 def conditional_power(link: Link, j: int) -> sp.Expr:
     """``E[y^j | z]`` for ``y = sigma_*(z) + zeta``, ``zeta ~ N(0, s^2)``, exactly.
+
+    Parameters
+    ----------
+    link : Link
+        The link, with its noise ``s``.
+    j : int
+        The power, ``j >= 1``.
+
+    Returns
+    -------
+    sympy.Expr
+        ``sum_{l even} C(j, l) s^l (l-1)!! sigma_*^(j-l)``.
 
     Examples
     --------
@@ -385,6 +411,21 @@ def _power_ie(link: Link, j: int, kmax: int) -> Exponent:
 
 def power_exponents(link, powers: int = 3, kmax: int = 10) -> dict[int, Exponent]:
     """``p_j = IE(E[y^j | z])`` for ``j = 1..powers``.
+
+    Parameters
+    ----------
+    link : str, sympy.Expr or Link
+        A registered name (``"He3"``, ``"relu"``), an expression in ``z`` (parsed by
+        :func:`~theory.links.parse_link`), a SymPy expression in ``Z`` or a :class:`Link`.
+    powers : int, optional
+        The largest ``j``, in ``[1, MAX_POWERS]``.
+    kmax : int, optional
+        As in :func:`information_exponent`, for each ``E[y^j | z]``.
+
+    Returns
+    -------
+    dict of int to Exponent
+        ``{j: p_j}`` for ``j = 1 .. powers``.
 
     Examples
     --------
@@ -421,6 +462,23 @@ def generative_exponent(link, kmax: int = 10, powers: int = 6,
 
     Decided for the noiseless labels (the generative exponent does not depend on label noise);
     ``_powers_cache`` may hold noiseless power exponents already computed.
+
+    Parameters
+    ----------
+    link : str, sympy.Expr or Link
+        A registered name (``"He3"``, ``"relu"``), an expression in ``z`` (parsed by
+        :func:`~theory.links.parse_link`), a SymPy expression in ``Z`` or a :class:`Link`.
+    kmax : int, optional
+        Indices searched for the lower bound and level-set witnesses.
+    powers : int, optional
+        Witnesses ``T(y) = y^j`` tried, ``j = 1 .. powers``.
+
+    Returns
+    -------
+    Exponent
+        Decided (``exact`` or ``certified``) when the proven bounds meet, ``none`` for a constant
+        link, else ``undecided`` with both bounds and numeric estimates of ``lambda_k`` as
+        ``evidence``.
 
     Examples
     --------
@@ -641,6 +699,11 @@ def profile(link, *, kmax: int = 10, powers: int = 3, noise=None, progress=None)
         Called with a short text before each stage (expansion, each power, the generative
         exponent), for callers that show progress on long requests (``kmax`` 200, 12 powers:
         a few seconds).
+
+    Returns
+    -------
+    LinkProfile
+        The expansion, the information, generative and power exponents.
 
     Examples
     --------

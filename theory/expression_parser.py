@@ -598,6 +598,11 @@ def parse_expression(text: str, symbols: Mapping[str, sp.Symbol], *, what: str =
     allow_names : bool
         Whether registered link names (``He3``, ``relu``, ...) may be used.
 
+    Returns
+    -------
+    sympy.Expr
+        The expression, with exact rational numbers.
+
     Raises
     ------
     LinkError

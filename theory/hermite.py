@@ -333,6 +333,18 @@ def exact_coefficients(f, kmax: int) -> list[sp.Expr]:
     Coefficients may depend on other symbols (``eta``, ``d``, ``a``): only ``z`` is
     integrated out.
 
+    Parameters
+    ----------
+    f : Link or sympy.Expr
+        A function of :data:`~theory.links.Z`.
+    kmax : int
+        Highest index, ``0 <= kmax <= 200``.
+
+    Returns
+    -------
+    list of sympy.Expr
+        ``u_0 .. u_kmax``.
+
     Examples
     --------
     >>> exact_coefficients(Z**4, 4)
@@ -396,6 +408,12 @@ def hermite_expansion(f, kmax: int) -> HermiteExpansion:
     kmax : int
         Highest index, ``0 <= kmax <= 200``.
 
+    Returns
+    -------
+    HermiteExpansion
+        One :class:`HermiteCoefficient` per ``k``, each with its value, its exact form or
+        ``None``, its error and the method that gave it.
+
     Examples
     --------
     >>> e = hermite_expansion(sp.Max(Z, 0), 2)
@@ -446,6 +464,16 @@ def hermite_expansion(f, kmax: int) -> HermiteExpansion:
 
 def gaussian_expectation(f) -> sp.Expr:
     """Exact ``E[f(z)]`` for ``z ~ N(0, 1)`` (``u_0``), when it is known exactly.
+
+    Parameters
+    ----------
+    f : Link or sympy.Expr
+        A function of :data:`~theory.links.Z`.
+
+    Returns
+    -------
+    sympy.Expr
+        ``E[f(z)]``; :class:`~theory.errors.ExpansionError` if it is only known numerically.
 
     Examples
     --------

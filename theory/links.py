@@ -60,6 +60,12 @@ class Link:
         How the user wrote it.
     noise : sympy.Rational
         Standard deviation ``s`` of independent Gaussian label noise (0 for none).
+
+    Examples
+    --------
+    >>> link = parse_link("He3", noise=0.5)
+    >>> link.expr, link.noise, link.is_odd
+    (z**3 - 3*z, 1/2, True)
     """
 
     expr: sp.Expr
@@ -200,7 +206,23 @@ def _structural_parity(expr: sp.Expr, var: sp.Symbol):
 
 
 def degree_bound(expr: sp.Expr) -> int | None:
-    """An upper bound on the degree in ``z`` of a polynomial expression, from its tree (no expansion)."""
+    """An upper bound on the degree in ``z`` of a polynomial expression, from its tree (no expansion).
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        An expression in ``z``.
+
+    Returns
+    -------
+    int or None
+        The bound, or ``None`` if ``expr`` is not visibly a polynomial in ``z``.
+
+    Examples
+    --------
+    >>> degree_bound((Z**2 + 1)**3 * Z), degree_bound(sp.exp(Z))
+    (7, None)
+    """
     if Z not in expr.free_symbols:
         return 0
     if expr == Z:
@@ -229,6 +251,18 @@ def parity(expr: sp.Expr, var: sp.Symbol = Z):
     Decided structurally (:func:`_structural_parity`) and, for polynomials, by exact
     expansion.  No ``simplify``: the cost is linear in the size of the expression.  The zero
     function is reported as even.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        The function.
+    var : sympy.Symbol, optional
+        Its variable (``z`` by default).
+
+    Returns
+    -------
+    int or None
+        ``EVEN``, ``ODD`` or ``None``.
 
     Examples
     --------
@@ -310,6 +344,11 @@ def parse_link(text: str, noise=0) -> Link:
     LinkError
         Unparseable text, a disallowed token, a link that is complex-valued or not
         square-integrable under the standard Gaussian, or negative noise.
+
+    Returns
+    -------
+    Link
+        The expression, the name as given (stripped) and the noise as an exact number.
 
     Examples
     --------

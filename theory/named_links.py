@@ -108,6 +108,21 @@ def named_link(name: str) -> sp.Expr | None:
     ``He<k>`` is the probabilists' Hermite polynomial, ``h<k> = He_k / sqrt(k!)`` its
     unit-variance normalisation.
 
+    Parameters
+    ----------
+    name : str
+        The name, as written (``"He3"``, ``"relu"``).
+
+    Returns
+    -------
+    sympy.Expr or None
+        Its expression in ``z``.
+
+    Raises
+    ------
+    LinkError
+        For ``He<k>``/``h<k>`` with ``k`` outside ``[1, MAX_HERMITE_NAME]``.
+
     Examples
     --------
     >>> named_link("He3")
