@@ -35,6 +35,14 @@ place.  The tools:
   excludes 0), and to find a point where a base is negative.
 
 Only :func:`admissibility_problem` is used elsewhere.
+
+Size: about 2100 lines, over the guide, kept as one module for now: its sections (numbers and
+interval enclosures of SymPy constants, real values, points and zero tests, local orders, zeros
+of a base, finite singular points, behaviour at infinity) are one decision procedure whose
+stages pass private records (``_Point``, ``_Ord``, ``_Growth``, ``_Expn``) to each other, and
+only :func:`admissibility_problem` (plus the enclosure helpers the parser uses) leaves the
+module.  The seams for a split are the section markers: enclosures / singularities / tails.
+No function body is over 80 lines.
 """
 from __future__ import annotations
 

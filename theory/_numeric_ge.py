@@ -97,6 +97,11 @@ The reported error estimate (about 2.5e-11 at the default) bounded the true erro
 case.  Timing at ``kmax = 10`` (two resolutions): 0.02-0.15 s for these links, 0.3-0.5 s for
 ``sin 3z`` / ``cos 5z`` (25-40 monotone pieces; the cost grows with their number squared).
 Noisy ``f = z`` [``(1+s^2)^(-k)``]: error < 1e-13 for ``s`` in ``{0.05, 0.3, 1, 3}``.
+
+Size: about 830 lines, one concept (the numeric ``lambda_k`` profile of one function): the
+module docstring is about 100 lines of method and measured accuracy, and the quadrature stages
+(atoms, flat runs, monotone pieces, preimages, noise) share the grid and its error accounting.
+No function body is over 80 lines.
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ or computed, degree, expansion, non-smooth pieces: see :func:`parse_expression` 
 noise (:func:`parse_noise`).  Whether a parsed link is admissible (real, square-integrable)
 is decided afterwards, in :mod:`theory.links`.
 
-Size: about 640 lines, one concept (the allow-list walker and the size limits it enforces while
+Size: about 700 lines, one concept (the allow-list walker and the size limits it enforces while
 building).  The walker's methods share the limits and the size accounting; splitting them would
 scatter one set of checks over several modules.
 """
