@@ -1,4 +1,5 @@
 import pytest
+import sympy as sp
 
 from theory.exponents import generative_exponent, information_exponent, power_exponents, profile
 from theory.links import parse_link
@@ -60,10 +61,14 @@ def test_polynomial_search_goes_to_degree():
     assert ie.value == 12 and ie.exact
 
 
-def test_numeric_only_link_reports_none_up_to_kmax():
-    # exp(-z**2) * 0 + tanh(z)**2 - tanh(z)**2 is identically zero but only numerically known
-    ie = information_exponent("tanh(z)**2 - tanh(z)**2 + sigmoid(z) + sigmoid(-z) - 1", kmax=4)
-    assert ie.value is None
+def test_identically_zero_transcendental_link_is_proven_constant():
+    # SymPy cancels tanh(z)**2 - tanh(z)**2 on parsing; what is left, sigmoid(z) + sigmoid(-z) - 1,
+    # is identically zero although not written so: it is proven constant (status "none"), with
+    # no coefficient left undecided, rather than reported undecided from numeric zeros.
+    link = parse_link("tanh(z)**2 - tanh(z)**2 + sigmoid(z) + sigmoid(-z) - 1")
+    assert not link.expr.has(sp.tanh)
+    ie = information_exponent(link, kmax=4)
+    assert ie.value is None and ie.status == "none" and "constant (proven)" in ie.reason
 
 
 def test_high_degree_polynomial_needs_no_kmax():

@@ -35,6 +35,14 @@ place.  The tools:
   excludes 0), and to find a point where a base is negative.
 
 Only :func:`admissibility_problem` is used elsewhere.
+
+Size: about 2100 lines, over the guide, kept as one module for now: its sections (numbers and
+interval enclosures of SymPy constants, real values, points and zero tests, local orders, zeros
+of a base, finite singular points, behaviour at infinity) are one decision procedure whose
+stages pass private records (``_Point``, ``_Ord``, ``_Growth``, ``_Expn``) to each other, and
+only :func:`admissibility_problem` (plus the enclosure helpers the parser uses) leaves the
+module.  The seams for a split are the section markers: enclosures / singularities / tails.
+No function body is over 80 lines.
 """
 from __future__ import annotations
 
@@ -103,7 +111,7 @@ def constant_log10(value: sp.Expr):
     box = constant_enclosure(value)
     if box is None or _contains_zero(box):
         return None
-    lo, hi = sorted((abs(_lo(box)), abs(_hi(box))))
+    lo, hi = sorted((abs(lower_end(box)), abs(upper_end(box))))
     if not mpmath.isfinite(hi):
         return None
     return float(mpmath.log10(lo)), float(mpmath.log10(hi))
@@ -117,7 +125,7 @@ def _sign(value: sp.Expr):
         return 1 if value > 0 else -1
     box = constant_enclosure(value)
     if box is not None and not _contains_zero(box):
-        return 1 if _lo(box) > 0 else -1
+        return 1 if lower_end(box) > 0 else -1
     if value.has(sp.Float) or sp.count_ops(value) > 40:
         return None
     try:
@@ -175,7 +183,7 @@ def _ivn(value) -> object:
     if isinstance(value, sp.CRootOf) and value.is_real:
         q = value.eval_rational(n=30)  # within 1e-30 of the root (SymPy's isolating intervals)
         centre = iv.mpf(int(q.p)) / iv.mpf(int(q.q))
-        return centre + iv.mpf([-1, 1]) * mpmath.mpf(10) ** -25 * (1 + abs(_hi(centre)))
+        return centre + iv.mpf([-1, 1]) * mpmath.mpf(10) ** -25 * (1 + abs(upper_end(centre)))
     if value.is_Float:  # only made by _coefficient, within 1e-13 relative of the true value
         v = mpmath.mpf(value._mpf_)
         return iv.mpf([v - abs(v) * _FLOAT_SLACK, v + abs(v) * _FLOAT_SLACK])
@@ -186,7 +194,7 @@ def _monotone(f, x):
     """Enclosure of an increasing function on interval ``x``: its endpoint values computed at
     80 bits (mpmath's functions are accurate to about an ulp there), widened by 2^-70
     relative, then rounded outward to the interval precision."""
-    lo, hi = _lo(x), _hi(x)
+    lo, hi = lower_end(x), upper_end(x)
     with mpmath.workprec(80):
         a = f(mpmath.mpf(lo)) if mpmath.isfinite(lo) else f(lo)
         b = f(mpmath.mpf(hi)) if mpmath.isfinite(hi) else f(hi)
@@ -205,7 +213,7 @@ _BIG_ANGLE = mpmath.mpf(10) ** 30
 def _clamp(x, big):
     """``x`` with ends beyond ``+-big`` replaced by ``+-inf`` (an enclosure stays an enclosure
     for the monotone functions it feeds, and huge arguments cost mpmath no time)."""
-    lo, hi = _lo(x), _hi(x)
+    lo, hi = lower_end(x), upper_end(x)
     if lo < -big:
         lo = -_INF
     if hi > big:
@@ -233,17 +241,25 @@ def _erf(v):
     return mpmath.erf(v)
 
 
-def _sinh(v):
-    return v if not mpmath.isfinite(v) else mpmath.sinh(v)
+def lower_end(x):
+    """Lower end of an mpmath interval ``x`` (``mpmath.iv.mpf``), as an ``mpf``.
 
-
-def _lo(x):
-    """Lower end of an interval, as an ``mpf``."""
+    Examples
+    --------
+    >>> lower_end(mpmath.iv.mpf([1, 2]))
+    mpf('1.0')
+    """
     return mpmath.mpf(x.a)
 
 
-def _hi(x):
-    """Upper end of an interval, as an ``mpf``."""
+def upper_end(x):
+    """Upper end of an mpmath interval ``x`` (``mpmath.iv.mpf``), as an ``mpf``.
+
+    Examples
+    --------
+    >>> upper_end(mpmath.iv.mpf([1, 2]))
+    mpf('2.0')
+    """
     return mpmath.mpf(x.b)
 
 
@@ -263,7 +279,7 @@ def _cost(expr: sp.Expr) -> int:
 
 
 def _contains_zero(x) -> bool:
-    return _lo(x) <= 0 <= _hi(x)
+    return lower_end(x) <= 0 <= upper_end(x)
 
 
 def _interval(expr: sp.Expr, x, memo: dict | None = None):
@@ -283,7 +299,7 @@ def _interval_eval(expr: sp.Expr, x, memo: dict):
     if hit is not None:
         return hit
     out = _interval_raw(expr, x, memo)
-    if out is not None and (mpmath.isnan(_lo(out)) or mpmath.isnan(_hi(out))):
+    if out is not None and (mpmath.isnan(lower_end(out)) or mpmath.isnan(upper_end(out))):
         out = None
     memo[expr] = out
     return out
@@ -322,7 +338,7 @@ def _compile(expr: sp.Expr):
 
             def fn(x, parts=parts, node=node):
                 out = _apply(node, [p(x) for p in parts])
-                if out is not None and (mpmath.isnan(_lo(out)) or mpmath.isnan(_hi(out))):
+                if out is not None and (mpmath.isnan(lower_end(out)) or mpmath.isnan(upper_end(out))):
                     return None
                 return out
     _COMPILED[key] = fn
@@ -418,29 +434,29 @@ def _pow_interval(e: sp.Expr, b, ev):
         if n >= 0:
             return b**n
         if _contains_zero(b):  # values where defined: 1/b**n is unbounded there
-            top = max(abs(_lo(b)), abs(_hi(b)))
+            top = max(abs(lower_end(b)), abs(upper_end(b)))
             if top == 0:
                 return None
-            if n % 2 == 0 or _lo(b) >= 0:
-                return iv.mpf([_lo(1 / iv.mpf(top) ** (-n)), _INF])
-            if _hi(b) <= 0:
-                return iv.mpf([-_INF, _hi(-1 / iv.mpf(top) ** (-n))])
+            if n % 2 == 0 or lower_end(b) >= 0:
+                return iv.mpf([lower_end(1 / iv.mpf(top) ** (-n)), _INF])
+            if upper_end(b) <= 0:
+                return iv.mpf([-_INF, upper_end(-1 / iv.mpf(top) ** (-n))])
             return iv.mpf([-_INF, _INF])
         return iv.mpf(1) / b**(-n)
     if ev is None:
         return None
     if e.is_number:
-        if _hi(b) < 0:
+        if upper_end(b) < 0:
             return None
-        lo = max(_lo(b), mpmath.mpf(0))
-        b = iv.mpf([lo, _hi(b)])
+        lo = max(lower_end(b), mpmath.mpf(0))
+        b = iv.mpf([lo, upper_end(b)])
         if lo == 0 and e.is_negative:
             return None
         if lo == 0:
-            top = iv.exp(ev * iv.log(iv.mpf(_hi(b)))) if _hi(b) != _INF else iv.mpf(_INF)
-            return iv.mpf([0, _hi(top)])
+            top = iv.exp(ev * iv.log(iv.mpf(upper_end(b)))) if upper_end(b) != _INF else iv.mpf(_INF)
+            return iv.mpf([0, upper_end(top)])
         return iv.exp(_clamp(ev * iv.log(b), _BIG_ARG))
-    if _lo(b) <= 0:
+    if lower_end(b) <= 0:
         return None
     return iv.exp(_clamp(ev * iv.log(b), _BIG_ARG))
 
@@ -453,7 +469,7 @@ def _function_interval(expr, args):
     if isinstance(expr, sp.exp):
         return iv.exp(a0)
     if isinstance(expr, (sp.sin, sp.cos)):
-        if max(abs(_lo(a0)), abs(_hi(a0))) > _BIG_ANGLE:
+        if max(abs(lower_end(a0)), abs(upper_end(a0))) > _BIG_ANGLE:
             return iv.mpf([-1, 1])
         return iv.sin(a0) if isinstance(expr, sp.sin) else iv.cos(a0)
     if isinstance(expr, sp.tanh):
@@ -464,24 +480,24 @@ def _function_interval(expr, args):
         e1, e2 = iv.exp(a0), iv.exp(-a0)
         return (e1 - e2) / 2
     if isinstance(expr, sp.cosh):
-        m = iv.mpf([min(abs(_lo(a0)), abs(_hi(a0))) if not _contains_zero(a0) else 0, max(abs(_lo(a0)), abs(_hi(a0)))])
+        m = iv.mpf([min(abs(lower_end(a0)), abs(upper_end(a0))) if not _contains_zero(a0) else 0, max(abs(lower_end(a0)), abs(upper_end(a0)))])
         e1 = iv.exp(m)
         return (e1 + iv.mpf(1) / e1) / 2
     if isinstance(expr, sp.Abs):
         if _contains_zero(a0):
-            return iv.mpf([0, max(-_lo(a0), _hi(a0))])
-        return a0 if _lo(a0) > 0 else -a0
+            return iv.mpf([0, max(-lower_end(a0), upper_end(a0))])
+        return a0 if lower_end(a0) > 0 else -a0
     if isinstance(expr, sp.sign):
-        lo = -1 if _lo(a0) < 0 else (0 if _lo(a0) == 0 else 1)
-        hi = 1 if _hi(a0) > 0 else (0 if _hi(a0) == 0 else -1)
+        lo = -1 if lower_end(a0) < 0 else (0 if lower_end(a0) == 0 else 1)
+        hi = 1 if upper_end(a0) > 0 else (0 if upper_end(a0) == 0 else -1)
         return iv.mpf([lo, hi])
     if isinstance(expr, sp.Heaviside):
-        lo = 0 if _lo(a0) < 0 else (_HALF_MPF if _lo(a0) == 0 else 1)
-        hi = 1 if _hi(a0) > 0 else (_HALF_MPF if _hi(a0) == 0 else 0)
+        lo = 0 if lower_end(a0) < 0 else (_HALF_MPF if lower_end(a0) == 0 else 1)
+        hi = 1 if upper_end(a0) > 0 else (_HALF_MPF if upper_end(a0) == 0 else 0)
         return iv.mpf([lo, hi])
     if isinstance(expr, (sp.Max, sp.Min)):
         pick = max if isinstance(expr, sp.Max) else min
-        return iv.mpf([pick(_lo(a) for a in args), pick(_hi(a) for a in args)])
+        return iv.mpf([pick(lower_end(a) for a in args), pick(upper_end(a) for a in args)])
     return None
 
 
@@ -522,8 +538,8 @@ def _negative_witness(base: sp.Expr, var: sp.Symbol):
     points.sort(key=abs)
     for p in points:
         box = _value(base, mpmath.mpf(p))
-        if box is not None and _hi(box) < 0:
-            return p, (_lo(box) + _hi(box)) / 2
+        if box is not None and upper_end(box) < 0:
+            return p, (lower_end(box) + upper_end(box)) / 2
     return None
 
 
@@ -532,7 +548,7 @@ def _nonnegative(base: sp.Expr, var: sp.Symbol) -> bool | None:
     # no SymPy assumption queries on user expressions: for cosh/tanh of large arguments they
     # expand with complex=True and take exponential time in the nesting depth
     whole = _interval(base, iv.mpf([-_INF, _INF]))
-    if whole is not None and _lo(whole) >= 0:
+    if whole is not None and lower_end(whole) >= 0:
         return True
     if base.is_polynomial(var):
         poly = sp.Poly(base, var)
@@ -552,12 +568,12 @@ def _nonnegative(base: sp.Expr, var: sp.Symbol) -> bool | None:
         cell = cells.pop()
         budget -= cost
         val = _interval(base, cell)
-        if val is not None and _lo(val) >= 0:
+        if val is not None and lower_end(val) >= 0:
             continue
-        if not (mpmath.isfinite(_lo(cell)) and mpmath.isfinite(_hi(cell))) or (_hi(cell) - _lo(cell)) < 1e-9:
+        if not (mpmath.isfinite(lower_end(cell)) and mpmath.isfinite(upper_end(cell))) or (upper_end(cell) - lower_end(cell)) < 1e-9:
             return None
-        mid = _lo(cell.mid)
-        cells += [iv.mpf([_lo(cell), mid]), iv.mpf([mid, _hi(cell)])]
+        mid = lower_end(cell.mid)
+        cells += [iv.mpf([lower_end(cell), mid]), iv.mpf([mid, upper_end(cell)])]
     return True if not cells else None
 
 
@@ -608,16 +624,16 @@ def _complex_witness(expr, sub, base, var) -> str:
     first = None
     for p in points:
         box = _value(base, mpmath.mpf(p))
-        if box is None or _hi(box) >= 0:
+        if box is None or upper_end(box) >= 0:
             continue
-        first = first if first is not None else (p, (_lo(box) + _hi(box)) / 2)
+        first = first if first is not None else (p, (lower_end(box) + upper_end(box)) / 2)
         try:
             v = _complex_value(expr, var, complex(p), {})
         except (ZeroDivisionError, ValueError, TypeError, OverflowError, _NoValue):
             continue
         if math.isfinite(v.real) and math.isfinite(v.imag) and abs(v.imag) > 1e-9 * (1 + abs(v.real)):
             return (f"is not real-valued: at z = {p:g} the base of {_show(sub)} is "
-                    f"{mpmath.nstr((_lo(box) + _hi(box)) / 2, 4)} < 0, a non-integer power of a negative "
+                    f"{mpmath.nstr((lower_end(box) + upper_end(box)) / 2, 4)} < 0, a non-integer power of a negative "
                     f"number is complex (principal branch), and the link is {v.real:.4g}{v.imag:+.4g}i there")
     where = f" (e.g. at z = {first[0]:g})" if first is not None else ""
     return (f"could not be certified real-valued: the base of {_show(sub)} is negative somewhere{where}, "
@@ -627,7 +643,7 @@ def _complex_witness(expr, sub, base, var) -> str:
 def _positive_everywhere(base: sp.Expr, var: sp.Symbol) -> bool:
     """Proven ``base > 0`` on the whole line (so it has no real zero)."""
     whole = _interval(base, iv.mpf([-_INF, _INF]))
-    return whole is not None and _lo(whole) > 0
+    return whole is not None and lower_end(whole) > 0
 
 
 def _zero_free(base: sp.Expr, var: sp.Symbol) -> bool:
@@ -654,7 +670,7 @@ class _Point:
     def label(self) -> str:
         if self.value is not None:
             return f"z = {_fmt(self.value)}"
-        return f"z ~ {mpmath.nstr(_lo(self.cell.mid), 10)}"
+        return f"z ~ {mpmath.nstr(lower_end(self.cell.mid), 10)}"
 
     def is_zero(self, expr: sp.Expr, var: sp.Symbol):
         """Is ``expr`` zero at this point?  ``True``/``False`` proven, ``None`` undecided."""
@@ -690,7 +706,7 @@ class _Point:
             val = _interval(expr, self.cell)
             if val is None or _contains_zero(val):
                 return None
-            return 1 if _lo(val) > 0 else -1
+            return 1 if lower_end(val) > 0 else -1
         val = expr.subs(var, self.value)
         return _sign(val)
 
@@ -774,12 +790,12 @@ class _Local:
         if centre is None:
             return None
         step = mpmath.mpf(2) ** -20
-        cell = (iv.mpf([_lo(centre), _hi(centre) + step]) if self.side > 0
-                else iv.mpf([_lo(centre) - step, _hi(centre)]))
+        cell = (iv.mpf([lower_end(centre), upper_end(centre) + step]) if self.side > 0
+                else iv.mpf([lower_end(centre) - step, upper_end(centre)]))
         box = _interval(expr, cell)
-        if box is None or _contains_zero(box) or not (mpmath.isfinite(_lo(box)) and mpmath.isfinite(_hi(box))):
+        if box is None or _contains_zero(box) or not (mpmath.isfinite(lower_end(box)) and mpmath.isfinite(upper_end(box))):
             return None
-        return _Ord("theta", sp.Integer(0), 1 if _lo(box) > 0 else -1)
+        return _Ord("theta", sp.Integer(0), 1 if lower_end(box) > 0 else -1)
 
     def _order(self, expr) -> _Ord:
         var = self.var
@@ -1088,7 +1104,7 @@ class _LazyRoots:
                 yield _Point(sp.Rational(b), known={self.piece: (mult, _sign(sp.Rational(lead)))})
                 continue
             cell = iv.mpf(int(a.p)) / iv.mpf(int(a.q))
-            cell = iv.mpf([_lo(cell), _hi(iv.mpf(int(b.p)) / iv.mpf(int(b.q)))])
+            cell = iv.mpf([lower_end(cell), upper_end(iv.mpf(int(b.p)) / iv.mpf(int(b.q)))])
             yield _Point(None, cell, known={self.piece: (mult, 1 if right > 0 else -1)})
 
 
@@ -1183,27 +1199,27 @@ def _bisect(piece, deriv, var, cell, budget):
             return None
         if not _contains_zero(val):
             continue
-        if _lo(val) == 0 and _hi(val) == 0:
-            return ("vanishes", _lo(c), _hi(c))  # identically zero on the whole cell
+        if lower_end(val) == 0 and upper_end(val) == 0:
+            return ("vanishes", lower_end(c), upper_end(c))  # identically zero on the whole cell
         dval = _interval(deriv, c) if deriv is not None else None
         if dval is not None and not _contains_zero(dval):
-            left, right = _interval(piece, _point(_lo(c))), _interval(piece, _point(_hi(c)))
+            left, right = _interval(piece, _point(lower_end(c))), _interval(piece, _point(upper_end(c)))
             if left is not None and right is not None and not _contains_zero(left) and not _contains_zero(right):
-                if (_lo(left) > 0) == (_lo(right) > 0):
+                if (lower_end(left) > 0) == (lower_end(right) > 0):
                     continue  # monotone without sign change: no zero
-                found.append((_lo(c), _hi(c), True))
+                found.append((lower_end(c), upper_end(c), True))
                 continue
             # mean value form may still exclude the zero
-            mid = _lo(c.mid)
+            mid = lower_end(c.mid)
             mv = _interval(piece, _point(mid))
             if mv is not None and not _contains_zero(mv + dval * (c - mid)):
                 continue
-        if (_hi(c) - _lo(c)) < 1e-7 * max(1, abs(_lo(c.mid))):
-            found.append((_lo(c), _hi(c), False))
+        if (upper_end(c) - lower_end(c)) < 1e-7 * max(1, abs(lower_end(c.mid))):
+            found.append((lower_end(c), upper_end(c), False))
             continue
-        mid = _lo(c) + (_hi(c) - _lo(c)) * mpmath.mpf("0.4980113")  # off-centre: zeros at nice points
-        stack.append(iv.mpf([mid, _hi(c)]))                   # fall inside a cell, not on an edge
-        stack.append(iv.mpf([_lo(c), mid]))
+        mid = lower_end(c) + (upper_end(c) - lower_end(c)) * mpmath.mpf("0.4980113")  # off-centre: zeros at nice points
+        stack.append(iv.mpf([mid, upper_end(c)]))                   # fall inside a cell, not on an edge
+        stack.append(iv.mpf([lower_end(c), mid]))
     return found
 
 
@@ -1267,7 +1283,7 @@ def _identify(piece, var, lo, hi, simple):
     if simple:
         deriv = sp.diff(piece, var)
         dval = _interval(deriv, cell)
-        s = 1 if _lo(dval) > 0 else -1
+        s = 1 if lower_end(dval) > 0 else -1
         return _Point(None, cell, known={piece: (1, s)})
     return f"could not certify the zero of {_show(piece)} near z ~ {mpmath.nstr(estimate, 8)}"
 
@@ -1277,9 +1293,9 @@ def _estimate_zero(piece, a, b):
     a sign change, else the minimum of ``|piece|`` by repeated zooming (even-order zeros)."""
     def val(t):
         box = _value(piece, t, 140)
-        if box is None or not (mpmath.isfinite(_lo(box)) and mpmath.isfinite(_hi(box))):
+        if box is None or not (mpmath.isfinite(lower_end(box)) and mpmath.isfinite(upper_end(box))):
             return mpmath.inf
-        return (_lo(box) + _hi(box)) / 2
+        return (lower_end(box) + upper_end(box)) / 2
 
     with mpmath.workprec(140):
         a, b = mpmath.mpf(a), mpmath.mpf(b)
@@ -1313,10 +1329,6 @@ def _singular_bases(expr: sp.Expr, var: sp.Symbol) -> list[sp.Expr]:
             if sub.base not in out:
                 out.append(sub.base)
     return out
-
-
-def _describe_order(alpha) -> str:
-    return f"|z - z0|^{_fmt(alpha)}"
 
 
 def _point_verdict(expr, point: _Point, var) -> str | None:
@@ -1421,8 +1433,8 @@ def _coefficient(c: sp.Expr) -> sp.Expr:
     box = constant_enclosure(c)
     if box is None or _contains_zero(box):
         return c
-    mid = (_lo(box) + _hi(box)) / 2
-    if _hi(box) - _lo(box) > abs(mid) * mpmath.mpf(10) ** -13:
+    mid = (lower_end(box) + upper_end(box)) / 2
+    if upper_end(box) - lower_end(box) > abs(mid) * mpmath.mpf(10) ** -13:
         return c
     return sp.Float(mid, 30)
 
@@ -1710,8 +1722,8 @@ class _Tail:
         for r in (64, 4096):
             cell = iv.mpf([r, _INF]) if self.side > 0 else iv.mpf([-_INF, -r])
             val = _interval(expr, cell)
-            if val is not None and not _contains_zero(val) and mpmath.isfinite(_lo(val)) and mpmath.isfinite(_hi(val)):
-                return _Growth("theta", (), sp.Integer(0), sp.Integer(0), 1 if _lo(val) > 0 else -1)
+            if val is not None and not _contains_zero(val) and mpmath.isfinite(lower_end(val)) and mpmath.isfinite(upper_end(val)):
+                return _Growth("theta", (), sp.Integer(0), sp.Integer(0), 1 if lower_end(val) > 0 else -1)
         return rough
 
     def _growth(self, expr) -> _Growth:
@@ -2052,7 +2064,7 @@ def _magnitude_problem(expr: sp.Expr) -> str | None:
         box = _value(expr, mpmath.mpf(p))
         if box is None or _contains_zero(box):
             continue
-        low = min(abs(_lo(box)), abs(_hi(box)))
+        low = min(abs(lower_end(box)), abs(upper_end(box)))
         if low > mpmath.mpf(10) ** 300:
             return (f"takes values beyond the supported magnitude 1e300 (at z = {p:g} |f| is at least "
                     f"{mpmath.nstr(low, 3)}), which the numeric stages cannot represent")
@@ -2091,7 +2103,7 @@ def _complex_value(expr, var, x: complex, memo: dict) -> complex:
         box = constant_enclosure(expr)
         if box is None:
             raise _NoValue
-        out = complex(float((_lo(box) + _hi(box)) / 2))
+        out = complex(float((lower_end(box) + upper_end(box)) / 2))
     elif expr.is_Add or expr.is_Mul:
         out = 0j if expr.is_Add else 1 + 0j
         for a in expr.args:

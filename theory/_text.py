@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["expr_text", "short_text"]
+__all__ = ["clip_text", "expr_text", "short_text"]
 
 _MAX_BITS = 12_000          # about 3600 decimal digits, below the 4300-digit conversion limit
 
@@ -42,3 +42,14 @@ def short_text(e, limit: int = 120) -> str:
     """
     text = expr_text(e)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def clip_text(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters for a one-line message, keeping its head and its tail.
+
+    Examples
+    --------
+    >>> clip_text("z" * 100, 30)
+    'zzzzzzzzzzzzzzz...zzzzzzzzzzzz'
+    """
+    return text if len(text) <= limit else text[: limit - 15] + "..." + text[-12:]

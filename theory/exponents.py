@@ -45,6 +45,11 @@ How the generative exponent is decided:
 
 When the bounds meet the exponent is decided; otherwise it is undecided with both bounds and
 the numeric estimates of ``lambda_k`` (:mod:`theory._numeric_ge`) as evidence.
+
+Size: about 700 lines, one concept (deciding the exponents, with their result types).
+:func:`generative_exponent` is 83 lines: its steps (lower bound, the power witnesses, the reduced
+link, the level-set witnesses, the numeric evidence) share the running best bounds through three
+small closures, and read in the order the module docstring gives them.
 """
 from __future__ import annotations
 
@@ -53,11 +58,13 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from theory.display import RichDisplay
 from theory.errors import ExpansionError
-from theory.hermite import (HermiteExpansion, KMAX_LIMIT, _monomial_to_he, hermite_expansion,
-                            is_exactly_zero)
+from theory.hepoly import monomial_to_he
+from theory.hermite import HermiteExpansion, KMAX_LIMIT, hermite_expansion, is_exactly_zero
 from theory._text import expr_text, short_text
 from theory.links import Z, Link, parse_link
+from theory._validate import as_int
 
 __all__ = [
     "Exponent",
@@ -73,6 +80,8 @@ __all__ = [
 #: Internal limit: largest polynomial degree (of a link or of ``E[y^j|z]``) whose exponents are
 #: computed exactly.  Beyond it exponents are refused with a message naming this limit.
 POLY_DEGREE_LIMIT = 20_000
+#: Largest number of power exponents ``p_1 .. p_powers`` computed on request.
+MAX_POWERS = 12
 #: Powers ``T(y) = y^j`` tried as generative-exponent witnesses for polynomial links.
 POLYNOMIAL_GE_POWERS = 6
 
@@ -85,7 +94,7 @@ NULL_MEANING = ("null: no value decided -- see the matching *_status: 'none' mea
 
 
 @dataclass(frozen=True)
-class Exponent:
+class Exponent(RichDisplay):
     """An exponent with how it was decided (see the module docstring for ``status``).
 
     ``value`` is the exponent when ``status`` is ``exact`` or ``certified``, else ``None``;
@@ -140,9 +149,6 @@ class Exponent:
             return f"undecided: >= {self.lower}{even} (no index proven up to {self.searched_to})"
         return f"undecided: {self.lower} <= . <= {self.upper}{even}"
 
-    def to_json(self):
-        return self.value
-
     def to_dict(self) -> dict:
         """JSON-ready description: value, status, proven bounds, reason, evidence (estimates)."""
         return {"value": self.value, "status": self.status, "lower": self.lower, "upper": self.upper,
@@ -171,7 +177,7 @@ def _as_link(link) -> Link:
 def _constant_value(expr: sp.Expr):
     """The constant value of ``expr`` if proven constant (everywhere or almost everywhere), else ``None``."""
     from theory._ge_proofs import proven_constant
-    from theory.hermite import _NotInClass, _pieces
+    from theory.hermite import NotInClass, piecewise_branches
 
     if Z not in expr.free_symbols:
         return expr
@@ -183,8 +189,8 @@ def _constant_value(expr: sp.Expr):
         return value
     if expr.has(sp.Abs, sp.sign, sp.Max, sp.Min, sp.Heaviside):
         try:
-            branches = [b for b, _l, _r in _pieces(expr)]
-        except (_NotInClass, TypeError, ValueError, NotImplementedError, AttributeError, ArithmeticError,
+            branches = [b for b, _l, _r in piecewise_branches(expr)]
+        except (NotInClass, TypeError, ValueError, NotImplementedError, AttributeError, ArithmeticError,
                 sp.PolynomialError, RecursionError):
             return None
         if all(Z not in b.free_symbols for b in branches) and all(
@@ -230,7 +236,7 @@ def _poly_ie(poly: sp.Poly) -> Exponent:
     sparse = len(coeffs) * 20 < deg           # few terms: T(k, j) directly from factorials
     for k in range(1, deg + 1):
         if rational and sparse:
-            total = sum(c * _monomial_to_he(n, k) for n, c in ints.items() if n >= k and (n - k) % 2 == 0)
+            total = sum(c * monomial_to_he(n, k) for n, c in ints.items() if n >= k and (n - k) % 2 == 0)
             if total == 0:
                 continue
             u = sp.Rational(total, den)
@@ -250,7 +256,7 @@ def _poly_ie(poly: sp.Poly) -> Exponent:
             ns = [n for n in coeffs if n >= k and (n - k) % 2 == 0]
             if not ns:
                 continue
-            u = sp.Add(*[coeffs[n] * _monomial_to_he(n, k) for n in ns])
+            u = sp.Add(*[coeffs[n] * monomial_to_he(n, k) for n in ns])
             if is_exactly_zero(u):
                 continue
         before = f", u_1..u_{k - 1} = 0" if k > 2 else (", u_1 = 0" if k == 2 else "")
@@ -324,6 +330,20 @@ def information_exponent(link, kmax: int = 10) -> Exponent:
     For polynomial links the search runs to the degree, so the answer is exact whatever
     ``kmax`` is.
 
+    Parameters
+    ----------
+    link : str, sympy.Expr or Link
+        A registered name (``"He3"``, ``"relu"``), an expression in ``z`` (parsed by
+        :func:`~theory.links.parse_link`), a SymPy expression in ``Z`` or a :class:`Link`.
+    kmax : int, optional
+        Non-polynomial links: coefficients ``u_1 .. u_kmax`` are scanned.
+
+    Returns
+    -------
+    Exponent
+        ``value`` the exponent when ``status`` is ``exact`` or ``certified``; ``none`` for a
+        constant link; ``undecided`` with proven ``lower``/``upper`` otherwise.
+
     Examples
     --------
     >>> information_exponent("He3").value
@@ -350,6 +370,18 @@ def _noise_terms(s, j):
 
 def conditional_power(link: Link, j: int) -> sp.Expr:
     """``E[y^j | z]`` for ``y = sigma_*(z) + zeta``, ``zeta ~ N(0, s^2)``, exactly.
+
+    Parameters
+    ----------
+    link : Link
+        The link, with its noise ``s``.
+    j : int
+        The power, ``j >= 1``.
+
+    Returns
+    -------
+    sympy.Expr
+        ``sum_{l even} C(j, l) s^l (l-1)!! sigma_*^(j-l)``.
 
     Examples
     --------
@@ -385,14 +417,28 @@ def _power_ie(link: Link, j: int, kmax: int) -> Exponent:
 def power_exponents(link, powers: int = 3, kmax: int = 10) -> dict[int, Exponent]:
     """``p_j = IE(E[y^j | z])`` for ``j = 1..powers``.
 
+    Parameters
+    ----------
+    link : str, sympy.Expr or Link
+        A registered name (``"He3"``, ``"relu"``), an expression in ``z`` (parsed by
+        :func:`~theory.links.parse_link`), a SymPy expression in ``Z`` or a :class:`Link`.
+    powers : int, optional
+        The largest ``j``, in ``[1, MAX_POWERS]``.
+    kmax : int, optional
+        As in :func:`information_exponent`, for each ``E[y^j | z]``.
+
+    Returns
+    -------
+    dict of int to Exponent
+        ``{j: p_j}`` for ``j = 1 .. powers``.
+
     Examples
     --------
     >>> {j: e.value for j, e in power_exponents("He3", 3).items()}
     {1: 3, 2: 2, 3: 1}
     """
     link = _as_link(link)
-    if isinstance(powers, bool) or not isinstance(powers, int) or not 1 <= powers <= 12:
-        raise ExpansionError(f"powers must be an integer in [1, 12], got {powers!r}")
+    powers = as_int(powers, "powers", lo=1, hi=MAX_POWERS, error=ExpansionError)
     return {j: _power_ie(link, j, kmax) for j in range(1, powers + 1)}
 
 
@@ -421,6 +467,23 @@ def generative_exponent(link, kmax: int = 10, powers: int = 6,
 
     Decided for the noiseless labels (the generative exponent does not depend on label noise);
     ``_powers_cache`` may hold noiseless power exponents already computed.
+
+    Parameters
+    ----------
+    link : str, sympy.Expr or Link
+        A registered name (``"He3"``, ``"relu"``), an expression in ``z`` (parsed by
+        :func:`~theory.links.parse_link`), a SymPy expression in ``Z`` or a :class:`Link`.
+    kmax : int, optional
+        Indices searched for the lower bound and level-set witnesses.
+    powers : int, optional
+        Witnesses ``T(y) = y^j`` tried, ``j = 1 .. powers``.
+
+    Returns
+    -------
+    Exponent
+        Decided (``exact`` or ``certified``) when the proven bounds meet, ``none`` for a constant
+        link, else ``undecided`` with both bounds and numeric estimates of ``lambda_k`` as
+        ``evidence``.
 
     Examples
     --------
@@ -540,8 +603,13 @@ def _exact_text(v) -> str | None:
 
 
 @dataclass(frozen=True)
-class LinkProfile:
-    """Hermite expansion and exponents of one link: what ``python -m theory exponents`` prints."""
+class LinkProfile(RichDisplay):
+    """Hermite expansion and exponents of one link: what ``python -m theory exponents`` prints.
+
+    In a notebook it displays as HTML (:meth:`_repr_html_`) and, once :mod:`theory.latex` is
+    imported (importing :mod:`theory` does it), as typeset LaTeX through the renderer that module
+    registers with :mod:`theory.display`; this module never imports the LaTeX layer.
+    """
 
     link: Link
     expansion: HermiteExpansion
@@ -617,10 +685,6 @@ class LinkProfile:
                 f"<table><tr><th>k</th><th>u<sub>k</sub> exact (He<sub>k</sub> basis)</th><th>numeric</th></tr>"
                 f"{rows}</table>")
 
-    def _repr_latex_(self) -> str:
-        from theory.latex import profile_latex
-
-        return "$" + profile_latex(self) + "$"
 
 
 def profile(link, *, kmax: int = 10, powers: int = 3, noise=None, progress=None) -> LinkProfile:
@@ -641,6 +705,11 @@ def profile(link, *, kmax: int = 10, powers: int = 3, noise=None, progress=None)
         exponent), for callers that show progress on long requests (``kmax`` 200, 12 powers:
         a few seconds).
 
+    Returns
+    -------
+    LinkProfile
+        The expansion, the information, generative and power exponents.
+
     Examples
     --------
     >>> p = profile("He3", kmax=4)
@@ -652,10 +721,8 @@ def profile(link, *, kmax: int = 10, powers: int = 3, noise=None, progress=None)
     link = _as_link(link)
     if noise is not None:
         link = link.with_noise(noise)
-    if isinstance(kmax, bool) or not isinstance(kmax, int) or not 1 <= kmax <= KMAX_LIMIT:
-        raise ExpansionError(f"kmax must be an integer in [1, {KMAX_LIMIT}], got {kmax!r}")
-    if isinstance(powers, bool) or not isinstance(powers, int) or not 1 <= powers <= 12:
-        raise ExpansionError(f"powers must be an integer in [1, 12], got {powers!r}")
+    kmax = as_int(kmax, "kmax", lo=1, hi=KMAX_LIMIT, error=ExpansionError)
+    powers = as_int(powers, "powers", lo=1, hi=MAX_POWERS, error=ExpansionError)
     say = progress or (lambda _text: None)
     say(f"Hermite coefficients u_0..u_{kmax}")
     expansion = hermite_expansion(link, kmax)
