@@ -27,37 +27,7 @@ MAX_LINES = 500
 #: (kind, what, owner).  kind "edge": an import edge "a -> b" that takes part in a cycle today;
 #: "private": "importer: module.name", a private name used across modules; "size": a module over
 #: MAX_LINES lines without a "Size:" sentence.
-KNOWN_VIOLATIONS = [
-    # exponents -> latex (lazy, for _repr_latex_); H5 removes it (RichDisplay + the registry)
-    ("edge", "theory.exponents -> theory.latex", "H5"),
-    # plots <-> verify; H1 moves the shared helpers
-    ("edge", "theory.plots -> theory.verify", "H1"),
-    ("private", "theory.cli.simulate: theory.verify._is_numeric", "H1"),
-    ("private", "theory.plots: theory.verify._eta_star", "H1"),
-    ("private", "theory.plots: theory.verify._key", "H1"),
-    ("private", "theory.plots: theory.verify._median", "H1"),
-    ("private", "theory.verify: theory.simulate.sweep._atomic_write", "H1"),
-    ("private", "theory.cli.latex: theory.simulate.sweep._file_kind", "H4"),
-    ("private", "theory.drift: theory.hermite._numeric_u", "H2"),
-    ("private", "theory.drift: theory.links._check_admissible", "H2"),
-    ("private", "theory.exponents: theory.hermite._NotInClass", "H5"),
-    ("private", "theory.exponents: theory.hermite._monomial_to_he", "H5"),
-    ("private", "theory.exponents: theory.hermite._pieces", "H5"),
-    ("private", "theory.links: theory._asymptotics._hi", "H5"),
-    ("private", "theory.links: theory._asymptotics._lo", "H5"),
-    ("size", "theory._asymptotics", "H5"),
-    ("size", "theory._ge_proofs", "H5"),
-    ("size", "theory._interval", "H5"),
-    ("size", "theory._numeric_ge", "H5"),
-    ("size", "theory.drift", "H2"),
-    ("size", "theory.exponents", "H5"),
-    ("size", "theory.hermite", "H5"),
-    ("size", "theory.links", "H5"),
-    ("size", "theory.predict", "H2"),
-    ("size", "theory.rules", "H2"),
-    ("size", "theory.simulate.sweep", "H4"),
-    ("size", "theory.verify", "H1"),
-]
+KNOWN_VIOLATIONS: list[tuple[str, str, str]] = []
 
 
 def _known(kind: str) -> set[str]:

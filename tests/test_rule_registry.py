@@ -63,13 +63,26 @@ def test_student_defaults_to_the_target_without_its_noise():
                                            for loss in ("correlation", "squared")]
                          + [("batch-reuse", {"order": 2}), ("custom", {"psi": "y*z"})])
 def test_step_records_carry_the_latex_layers_labels(rule, kwargs):
-    """At merge ``latex._step_label(text)`` is replaced by reading the record: they must agree."""
+    """Every step is a typed record whose LaTeX label and note are what psi_latex typesets."""
     r = make_rule(rule, "He3", **kwargs)
     assert r.derivation and all(isinstance(s, DerivationStep) for s in r.derivation)
+    text_out = latex.psi_latex(r)
     for step in r.derivation:
-        assert (step.latex, step.note) == latex._step_label(step.text)
+        assert step.latex and step.note
+        assert step.latex in text_out and (r"{\small " + step.note + ":}") in text_out
         text, expr = step  # the old (text, expr) pair still unpacks
         assert (text, expr) == (step.text, step.expr)
+
+
+def test_step_labels_of_the_paper_rules():
+    """The labels the LaTeX layer used to parse out of the prose, now written by the rule classes."""
+    alt = make_rule("alternating", "He3")
+    assert [s.latex for s in make_rule("online", "He3").derivation] == [
+        r"\ell\bigl(y, a\sigma(z)\bigr)", r"\psi = -\partial_z \ell", r"\psi_\eta(y, z)"]
+    assert [s.note for s in make_rule("online", "He3", loss="squared").derivation][0] == "squared loss"
+    assert alt.derivation[0].note == "correlation loss"
+    br = make_rule("batch-reuse", "He3", order=2).derivation
+    assert br[-2].latex == r"\psi" and "order $2$" in br[-2].note
 
 
 def test_new_rule_steps_have_their_own_labels():

@@ -15,6 +15,10 @@ overlap is (docs/theory.md, section 4; re-derived in ``derivations/general_theor
 a finite sum of products of Hermite coefficients (``He_k`` basis): a polynomial in ``eta``,
 ``d`` and ``a`` (integer powers).
 
+Size: about 780 lines, one concept (the drift and moment expansions of a rule): the coefficient
+cache, the term algebra and the two entry points share private records, and the number type they
+run on lives in :mod:`theory.values`.
+
 Exact and numeric
 -----------------
 Every Hermite coefficient comes from :func:`theory.hermite.hermite_expansion`: exact
@@ -71,188 +75,17 @@ import sympy as sp
 
 from theory.errors import LinkError, RuleError, TheoryInputError
 from theory.exponents import conditional_power
-from theory.hermite import exact_coefficients, hermite_expansion, is_exactly_zero
+from theory.hermite import exact_coefficients, hermite_expansion
 from theory.links import EVEN, ODD, parity
 from theory.rules import SIGMA_DERIVATIVES, Rule
 from theory.symbols import A, D, ETA, M, Y, Z
+from theory.values import DPS, EXACT_OPS_LIMIT, FLOAT_DIGITS, ZERO, Value, nodes_at_most, round_up, total
 
 __all__ = ["M", "Value", "Drift", "Moment", "drift_expansion", "target_information_exponent", "drift_coefficients",
            "drift_polynomial", "psi_moment_expansion", "psi_moment", "psi_second_moment", "label_moments",
            "EXACT_TERMS_LIMIT", "EXACT_OPS_LIMIT", "EXACT_BREAKPOINTS_LIMIT", "NUMERIC_FLOOR", "round_up"]
 
 
-_DPS = 40                      # working precision of the error propagation (decimal digits)
-_ROUND = mpmath.mpf(10) ** (2 - _DPS)  # relative rounding slack per operation at that precision
-_FLOAT_DIGITS = 17             # digits of the floats put into SymPy expressions
-_FLOAT_SLACK = 1e-16           # their relative rounding, added to the error bound
-
-
-# ---------------------------------------------------------------------------
-# numbers with error bounds
-# ---------------------------------------------------------------------------
-def _mpf(expr: sp.Expr, strict: bool = False):
-    with mpmath.workdps(_DPS + 5):
-        value = sp.N(expr, _DPS + 5, strict=strict) if strict else sp.N(expr, _DPS + 5)
-        return mpmath.mpf(sp.Float(value, _DPS + 5)._to_mpmath(mpmath.mp.prec))
-
-
-class Value:
-    """A real number: exact (a SymPy expression) or numeric (a centre with an absolute error bound).
-
-    ``exact`` is the SymPy value or ``None``; ``mid`` (mpmath, 40 digits) and ``rad`` bound the
-    number: ``|x - mid| <= rad`` (``rad = 0`` for exact values).
-
-    Examples
-    --------
-    >>> x = Value.numeric(0.5, 1e-20) * Value.exact_(sp.Integer(3))
-    >>> float(x.mid), float(x.rad) < 1e-19, x.sign, x.is_exact
-    (1.5, True, 1, False)
-    >>> Value.numeric(1e-30, 1e-29).sign is None
-    True
-    """
-
-    __slots__ = ("exact", "mid", "rad", "_zero", "_sign", "_accurate")
-
-    def __init__(self, exact, mid, rad, accurate=False):
-        self.exact, self.mid, self.rad = exact, mid, rad
-        self._zero = self._sign = None
-        # exact values only: ``mid`` is known to _DPS digits relative (an accurate non-zero mid
-        # proves the value non-zero and gives its sign)
-        self._accurate = accurate
-        if accurate and exact is not None and mid != 0:
-            self._zero, self._sign = False, (1 if mid > 0 else -1)
-
-    @classmethod
-    def exact_(cls, expr) -> "Value":
-        if isinstance(expr, int):
-            expr = sp.Integer(expr)
-        if not isinstance(expr, sp.Expr) or expr.free_symbols:
-            raise TypeError(f"an exact Value needs a SymPy number, got {expr!r}")
-        if expr == 0:
-            return cls(expr, mpmath.mpf(0), mpmath.mpf(0))
-        if expr.is_Rational:
-            with mpmath.workdps(_DPS + 5):
-                return cls(expr, mpmath.mpf(int(expr.p)) / int(expr.q), mpmath.mpf(0), accurate=True)
-        try:  # SymPy's evalf tracks its accuracy: a strict result is correct to the digits asked for
-            return cls(expr, _mpf(expr, strict=True), mpmath.mpf(0), accurate=True)
-        except sp.core.evalf.PrecisionExhausted:  # cannot be told from 0 this way: decided later, exactly
-            return cls(expr, _mpf(expr), mpmath.mpf(0))
-
-    @classmethod
-    def numeric(cls, value, error) -> "Value":
-        with mpmath.workdps(_DPS):
-            return cls(None, mpmath.mpf(value), mpmath.mpf(error))
-
-    @property
-    def is_exact(self) -> bool:
-        return self.exact is not None
-
-    @property
-    def is_exact_zero(self) -> bool:
-        if self._zero is None:
-            self._zero = self.exact is not None and (self.exact == 0 or is_exactly_zero(self.exact))
-        return self._zero
-
-    @property
-    def sign(self) -> int | None:
-        """``+1``, ``-1``, ``0`` (exact zero only) when decided; ``None`` when ``|mid| <= rad``."""
-        if self.exact is not None:
-            if self._sign is None:
-                self._sign = 0 if self.is_exact_zero else (1 if _mpf(self.exact) > 0 else -1)
-            return self._sign
-        if abs(self.mid) > self.rad:
-            return 1 if self.mid > 0 else -1
-        return None
-
-    @property
-    def value(self) -> float:
-        return float(self.mid)
-
-    @property
-    def error(self) -> float:
-        """Absolute error bound of :attr:`value` (the float), rounded up."""
-        if self.exact is not None:
-            return 0.0
-        return float(self.rad) * (1 + 1e-12) + abs(float(self.mid)) * _FLOAT_SLACK
-
-    def _numeric_rad(self):
-        return self.rad if self.exact is None else abs(self.mid) * _ROUND
-
-    def _demoted(self) -> "Value":
-        """An exact value too large to carry (:data:`EXACT_OPS_LIMIT`), as a 45-digit numeric value."""
-        if self.exact is None or _nodes_at_most(self.exact, EXACT_OPS_LIMIT) \
-                or sp.count_ops(self.exact) <= EXACT_OPS_LIMIT:
-            return self
-        if self._accurate:
-            mid = self.mid
-        else:
-            try:
-                mid = _mpf(self.exact, strict=True)
-            except sp.core.evalf.PrecisionExhausted:
-                return self
-        with mpmath.workdps(_DPS):
-            return Value(None, mid, abs(mid) * mpmath.mpf(10) ** (5 - _DPS) + mpmath.mpf(10) ** (-2 * _DPS))
-
-    def __add__(self, other: "Value") -> "Value":
-        if self.exact is not None and other.exact is not None:
-            # a sum may cancel: its mid is not known to be accurate (re-evaluated if it is demoted)
-            with mpmath.workdps(_DPS + 5):
-                mid = self.mid + other.mid
-            return Value(self.exact + other.exact, mid, mpmath.mpf(0))._demoted()
-        with mpmath.workdps(_DPS):
-            mid = self.mid + other.mid
-            return Value(None, mid, self._numeric_rad() + other._numeric_rad() + abs(mid) * _ROUND)
-
-    def __mul__(self, other: "Value") -> "Value":
-        if self.exact is not None and other.exact is not None:
-            # relative errors add in a product: accurate factors give an accurate product
-            with mpmath.workdps(_DPS + 5):
-                mid = self.mid * other.mid
-            return Value(self.exact * other.exact, mid, mpmath.mpf(0),
-                         accurate=self._accurate and other._accurate)._demoted()
-        with mpmath.workdps(_DPS):
-            mid = self.mid * other.mid
-            ra, rb = self._numeric_rad(), other._numeric_rad()
-            rad = abs(self.mid) * rb + abs(other.mid) * ra + ra * rb + abs(mid) * _ROUND
-            return Value(None, mid, rad)
-
-    def scale(self, factor) -> "Value":
-        """``factor * self`` for an exact number ``factor``."""
-        return self * Value.exact_(factor)
-
-    def __repr__(self) -> str:
-        if self.exact is not None:
-            return f"Value({self.exact})"
-        return f"Value({mpmath.nstr(self.mid, 17)} +- {mpmath.nstr(self.rad, 3)})"
-
-    def to_dict(self) -> dict:
-        """JSON-friendly: ``exact`` (string or null), ``value``, ``error`` (0 for exact)."""
-        return {"exact": None if self.exact is None else str(self.exact), "value": self.value,
-                "error": self.error}
-
-
-_ZERO = Value.exact_(sp.Integer(0))
-
-
-def round_up(x: float, digits: int = 3) -> float:
-    """``x >= 0`` rounded up to ``digits`` significant digits (for printing error bounds).
-
-    Examples
-    --------
-    >>> round_up(1.2301e-17), round_up(0.0)
-    (1.24e-17, 0.0)
-    """
-    if x <= 0 or not math.isfinite(x):
-        return x
-    e = math.floor(math.log10(x)) - digits + 1
-    return float(f"{math.ceil(x / 10.0**e * (1 + 1e-12))}e{e}")
-
-
-def _total(values) -> Value:
-    out = _ZERO
-    for v in values:
-        out = out + v
-    return out
 
 
 # ---------------------------------------------------------------------------
@@ -265,9 +98,6 @@ _CORES_MAX = 512
 #: ``z^n exp(b z - a z^2)`` terms is integrated numerically (labelled numeric): its exact
 #: form would be an unreadable sum of ``erf``/``exp`` values that costs seconds to build.
 EXACT_TERMS_LIMIT = 32
-#: An exact value (or product of exact values) larger than this many SymPy operations is
-#: evaluated to 45 digits and carried as numeric, with a bound of its evaluation error.
-EXACT_OPS_LIMIT = 400
 
 _PIECEWISE = (sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min, sp.Piecewise)
 
@@ -342,12 +172,12 @@ def _core_coefficients(core: sp.Expr, kmax: int, force_numeric: bool) -> tuple[V
     if core.is_number:
         values = tuple(Value.exact_(core if k == 0 else sp.Integer(0)) for k in range(kmax + 1))
     elif force_numeric or _numeric_first(core):
-        from theory.hermite import _numeric_u
+        from theory.hermite import numeric_coefficients
 
         par = parity(core)
         forbidden = 1 if par == EVEN else (0 if par == ODD else None)
         ks = [k for k in range(kmax + 1) if k % 2 != forbidden]
-        numeric = _numeric_u(core, ks) if ks else {}
+        numeric = numeric_coefficients(core, ks) if ks else {}
         values = _with_floor(core, [numeric.get(k) for k in range(kmax + 1)])
     else:
         try:
@@ -406,7 +236,7 @@ def _with_floor(core, numeric, coefficients=None) -> tuple[Value, ...]:
     out = []
     for k, item in enumerate(numeric):
         if item is None:
-            out.append(Value.exact_(coefficients[k].exact) if coefficients is not None else _ZERO)
+            out.append(Value.exact_(coefficients[k].exact) if coefficients is not None else ZERO)
             continue
         value, error, rigorous = item
         if not (math.isfinite(value) and math.isfinite(error)):
@@ -437,10 +267,10 @@ def _l1_reason(expr: sp.Expr, kmax: int) -> str | None:
     w = -(-(kmax + 1) // 4) if kmax > 0 else 0
     probe = sp.sqrt(sp.Abs(expr)) * (1 + Z**2) ** w
     if probe not in _L1:
-        from theory.links import _check_admissible
+        from theory.links import check_admissible
 
         try:
-            _check_admissible(probe, str(expr))
+            check_admissible(probe, str(expr))
             _L1[probe] = None
         except LinkError as exc:
             _L1[probe] = str(exc)
@@ -583,7 +413,7 @@ class _Context:
     def label(self, k: int, kmax: int) -> list[Value]:
         """``u_0..u_kmax`` of ``E[y^k | z] = sum_l C(k, l) s^l (l-1)!! sigma_*^(k-l)`` (``l`` even)."""
         s = self.rule.target.noise
-        out = [_ZERO] * (kmax + 1)
+        out = [ZERO] * (kmax + 1)
         for l in range(0, k + 1, 2):
             if l and s == 0:
                 break
@@ -638,21 +468,13 @@ class _Context:
             for j in range(kmax + 1):
                 parts = [u[m].scale(sp.Rational(c.numerator, c.denominator)) for m, c in _shift(nz, j)
                          if not u[m].is_exact_zero]
-                values.append(_total(parts))
+                values.append(total(parts))
         self.student[key] = values
         return values
 
 
 #: Exact sums with more tree nodes than this are kept as they are (not expanded and factored).
 _TIDY_NODES = 600
-
-
-def _nodes_at_most(expr: sp.Expr, limit: int) -> bool:
-    """Whether ``expr`` has at most ``limit`` tree nodes (stops counting past the limit)."""
-    for n, _node in enumerate(sp.preorder_traversal(expr), 1):
-        if n > limit:
-            return False
-    return True
 
 
 def _as_expr(terms: dict, symbolic_a: bool) -> tuple[sp.Expr, sp.Expr]:
@@ -663,10 +485,10 @@ def _as_expr(terms: dict, symbolic_a: bool) -> tuple[sp.Expr, sp.Expr]:
         if v.is_exact:
             exact.append(v.exact * mono)
         else:
-            numeric.append(sp.Float(mpmath.nstr(v.mid, _FLOAT_DIGITS), _FLOAT_DIGITS) * mono)
+            numeric.append(sp.Float(mpmath.nstr(v.mid, FLOAT_DIGITS), FLOAT_DIGITS) * mono)
             error.append(sp.Float(round_up(v.error), 3) * ETA**e * D**f * (sp.Abs(A) ** g if g else 1))
     expr = sp.Add(*exact)
-    if _nodes_at_most(expr, _TIDY_NODES):
+    if nodes_at_most(expr, _TIDY_NODES):
         expr = sp.factor_terms(sp.expand(expr))  # tidy only what is small: both are superlinear in the size
     if numeric:
         expr = expr + sp.Add(*numeric)
@@ -769,7 +591,7 @@ def drift_expansion(rule: Rule, imax: int = 8, *, symbolic_a: bool = False, forc
         psi = psi.xreplace({A: rule.a})
     ctx = _Context(rule, force_numeric)
     mu: dict = {i: {} for i in range(1, imax + 1)}
-    with mpmath.workdps(_DPS):
+    with mpmath.workdps(DPS):
         for t in _split(psi):
             if t.ky == 0:
                 continue  # label-free: no drift
@@ -779,7 +601,7 @@ def drift_expansion(rule: Rule, imax: int = 8, *, symbolic_a: bool = False, forc
             for i in range(1, imax + 1):
                 if label[i].is_exact_zero or student[i - 1].is_exact_zero:
                     continue
-                mu[i][t.mono] = mu[i].get(t.mono, _ZERO) + coeff * label[i] * student[i - 1]
+                mu[i][t.mono] = mu[i].get(t.mono, ZERO) + coeff * label[i] * student[i - 1]
     terms = {i: {m: v for m, v in t.items() if not v.is_exact_zero} for i, t in mu.items()}
     exprs, errors = {}, {}
     for i, t in terms.items():
@@ -905,7 +727,7 @@ def psi_moment_expansion(rule: Rule, power: int, *, symbolic_a: bool = False,
     for _ in range(power - 1):
         terms = _multiply(terms, base)
     total: dict = {}
-    with mpmath.workdps(_DPS):
+    with mpmath.workdps(DPS):
         for t in terms:
             ey = ctx.label(t.ky, 0)[0]
             if ey.is_exact_zero:
@@ -913,7 +735,7 @@ def psi_moment_expansion(rule: Rule, power: int, *, symbolic_a: bool = False,
             ez = ctx.student_side(t, 0)[0]
             if ez.is_exact_zero:
                 continue
-            total[t.mono] = total.get(t.mono, _ZERO) + Value.exact_(t.coeff) * ey * ez
+            total[t.mono] = total.get(t.mono, ZERO) + Value.exact_(t.coeff) * ey * ez
     total = {m: v for m, v in total.items() if not v.is_exact_zero}
     expr, error = _as_expr(total, symbolic_a)
     return Moment(power, expr, error, total, True, "")

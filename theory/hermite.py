@@ -69,10 +69,6 @@ __all__ = [
     "MAX_BREAKPOINT",
 ]
 
-#: Old private name of :func:`numeric_coefficients`, kept until ``theory.drift`` imports the public
-#: one (issue 10 merge); then removed.
-_numeric_u = numeric_coefficients
-
 #: Largest ``kmax`` accepted.
 KMAX_LIMIT = 200
 

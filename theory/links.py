@@ -273,10 +273,6 @@ def check_admissible(expr: sp.Expr, text: str) -> None:
         raise LinkError(f"link {_short(text)!r} {problem}")
 
 
-#: Old private name of :func:`check_admissible`, kept until ``theory.drift`` imports the public one
-#: (issue 10 merge); then removed.
-_check_admissible = check_admissible
-
 
 def parse_link(text: str, noise=0) -> Link:
     """Parse a user's link: a registered name or an expression in ``z``.

@@ -211,8 +211,29 @@ def add_json_flag(p) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object on stdout (default: a text report)")
 
 
-#: The ``make_rule`` keyword options that the CLI passes on when given.
-RULE_OPTIONS = ("loss", "a", "order", "keep_a", "psi", "noise")
+#: The ``make_rule`` keyword options that have hand-written command-line flags below.
+_SHARED_OPTIONS = ("loss", "a", "order", "keep_a", "psi", "noise")
+
+
+def _extra_options() -> dict:
+    """``{option: help}`` declared by rule classes beyond the shared ones (one flag each)."""
+    from theory.rules import registry
+    out = {}
+    for cls in registry().values():
+        for key, text in cls.option_help.items():
+            if key not in _SHARED_OPTIONS:
+                out.setdefault(key, text)
+    return out
+
+
+#: The ``make_rule`` keyword options that the CLI passes on when given (the shared ones, then each
+#: registered rule class's own).
+RULE_OPTIONS = _SHARED_OPTIONS + tuple(_extra_options())
+
+
+def _rule_names() -> str:
+    from theory.rules import registry
+    return " | ".join(registry())
 
 
 def add_rule_options(p, *, verify=False) -> None:
@@ -222,12 +243,12 @@ def add_rule_options(p, *, verify=False) -> None:
     """
     if verify:
         p.add_argument("--rule", default=None,
-                       help="update rule: online | batch-reuse | alternating | custom (default: alternating)")
+                       help=f"update rule: {_rule_names()} (default: alternating)")
         p.add_argument("--target", default=None, help="link sigma_* (default: h3 = He_3/sqrt(6), unit variance); "
                        + LINK_HELP)
     else:
         p.add_argument("--rule", required=True,
-                       help="update rule: online | batch-reuse | alternating | custom (required)")
+                       help=f"update rule: {_rule_names()} (required)")
         p.add_argument("--target", required=True, help="link sigma_* (required): " + LINK_HELP)
     p.add_argument("--student", default=None, help="student activation sigma, same syntax as the target "
                    "(default: the target)")
@@ -246,6 +267,8 @@ def add_rule_options(p, *, verify=False) -> None:
                         "(default: none)")
     p.add_argument("--noise", type=float_arg("--noise", nonneg=True), default=None,
                    help="label-noise std s of the target (a number >= 0; default 0)")
+    for key, text in _extra_options().items():
+        p.add_argument("--" + key.replace("_", "-"), dest=key, default=None, help=text)
 
 
 def given_rule_options(args) -> dict:

@@ -174,9 +174,9 @@ def _check_output(path: str) -> None:
     if os.path.lexists(path):
         st = os.stat(path) if os.path.exists(path) else None
         if st is None or not stat.S_ISREG(st.st_mode):
-            from theory.simulate.sweep import _file_kind
+            from theory.simulate.sweep import file_kind
 
-            kind = "a dangling link" if st is None else _file_kind(st.st_mode)
+            kind = "a dangling link" if st is None else file_kind(st.st_mode)
             raise CommandError(f"-o: {path!r} is {kind}, not a regular file; omit -o to write to stdout")
     if not os.access(directory, os.W_OK):
         raise CommandError(f"-o: cannot write in directory {directory!r} (permission denied)")

@@ -33,7 +33,7 @@ def add_parser(sub):
     >>> _ = add_parser(parser.add_subparsers(dest="command"))
     >>> args = parser.parse_args(["simulate", "--rule", "online", "--target", "He3", "--d", "50", "--eta", "0.01"])
     >>> (args.runs, args.start, args.engine)
-    (100, 'uniform', 'reduced')
+    (100, 'positive', 'reduced')
     """
     p = sub.add_parser("simulate", help="hitting times of weak recovery by simulation",
                        description="Simulate SGD on the single-index model and report the hitting times of "
@@ -62,9 +62,9 @@ def add_parser(sub):
                    help="steps after which a run that has not recovered is censored (an integer in 1..10^9; "
                         "default 200000)")
     p.add_argument("--signed", action="store_true", help="stop at m >= m_thr instead of |m| >= m_thr (default: off)")
-    p.add_argument("--start", choices=["uniform", "positive", "fixed"], default="uniform",
-                   help="uniform on the sphere; positive: the same conditioned on m0 > 0; fixed: m0 = d^-1/2 "
-                        "(default uniform)")
+    p.add_argument("--start", choices=["uniform", "positive", "fixed"], default="positive",
+                   help="uniform on the sphere; positive: the same conditioned on m0 > 0 (the hemisphere of theta, "
+                        "where runs do not stall at a negative trap); fixed: m0 = d^-1/2 (default positive)")
     p.add_argument("--null", action="store_true", help="null control: labels independent of x (default: off)")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar on stderr (default: shown when a simulation takes over three seconds)")
@@ -96,9 +96,9 @@ def run(args) -> int:
         kappa = args.kappa if args.kappa is not None else DEFAULT_KAPPA
         prediction = predict(rule)
         gamma, index = step_size(prediction, args.d, args.eta, kappa)
-        from theory.verify import _is_numeric
+        from theory.verify import is_numeric
 
-        numeric = _is_numeric(prediction)
+        numeric = is_numeric(prediction)
         how = f"theorem step size, kappa = {kappa}, index {index}" + (
             " (numeric: mu_i and E[psi^2] have floating-point coefficients)" if numeric else "")
     else:

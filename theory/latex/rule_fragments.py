@@ -6,12 +6,10 @@ Role: :func:`psi_latex` (the derivation of ``psi_eta`` from the algorithm, step 
 The mathematics comes from :mod:`theory.drift` and :mod:`theory.predict` (imported inside the
 functions); notation and layout from :mod:`theory.latex.notation` and :mod:`theory.latex.layout`.
 
-The derivation's step labels are still read back out of the rule's prose (``_STEP_LABELS``,
-:func:`_step_label`), until the rule's derivation records carry their own LaTeX label.
+The derivation's steps are the rule's typed records (:class:`theory.rules.DerivationStep`), each
+carrying its own LaTeX left-hand side and note, written by the rule class that makes the step.
 """
 from __future__ import annotations
-
-import re
 
 import sympy as sp
 
@@ -23,38 +21,6 @@ from theory.latex.notation import (Approx, Between, CoefTimes, Expectation, He, 
 from theory.symbols import ALPHA, A, D, ETA, M, Y, Z
 
 __all__ = ["psi_latex", "mu_latex", "theorem_latex"]
-
-
-_STEP_LABELS = [
-    (re.compile(r"^(correlation|squared) loss l\(y, a sigma\(z\)\)$"),
-     lambda m: (r"\ell\bigl(y, a\sigma(z)\bigr)", rf"{m.group(1)} loss")),
-    (re.compile(r"^psi = -dl/dz$"), lambda m: (r"\psi = -\partial_z \ell", "one gradient step")),
-    (re.compile(r"^psi_1 = -dl/dz at w$"), lambda m: (r"\psi_1 = -\partial_z \ell", "first step, at $w$")),
-    (re.compile(r"^<w~, x> = z \+ eta q psi_1$"),
-     lambda m: (r"\langle \tilde w, x\rangle",
-                r"inner step with $\eta$: $\tilde w = w + \eta\,\psi_1 P_w^\perp x$, "
-                r"$q = \|P_w^\perp x\|^2 = \|x\|^2 - z^2$")),
-    (re.compile(r"^psi = psi_1\(y, <w~, x>\)$"),
-     lambda m: (r"\psi = \psi_1\bigl(y, \langle \tilde w, x\rangle\bigr)", r"second step, gradient at $\tilde w$")),
-    (re.compile(r"^Taylor to order (\d+) in eta d \(q -> d\)$"),
-     lambda m: (r"\psi", rf"Taylor expansion to order ${m.group(1)}$ in $\eta d$, with $q \to d$ "
-                         r"($\|x\|^2 \approx d$)")),
-    (re.compile(r"^a~ = a - eta dl/da$"),
-     lambda m: (r"\tilde a = a - \eta\,\partial_a \ell", r"second layer first, with $\eta$")),
-    (re.compile(r"^psi = -dl/dz with a~$"),
-     lambda m: (r"\psi = -\partial_z \ell\bigl(y, \tilde a\sigma(z)\bigr)", r"first layer, using $\tilde a$")),
-    (re.compile(r"^psi \(given\)$"), lambda m: (r"\psi", "given")),
-    (re.compile(r"^label-dependent part psi_eta\(y, z\)$"),
-     lambda m: (r"\psi_\eta(y, z)", "label-dependent part (the terms with $y$)")),
-]
-
-
-def _step_label(description: str) -> tuple[str, str]:
-    for pattern, make in _STEP_LABELS:
-        m = pattern.match(description)
-        if m:
-            return make(m)
-    return r"\text{" + escape_text(description) + "}", escape_text(description)
 
 
 def _rule_intro(rule, printer) -> str:
@@ -94,10 +60,9 @@ def psi_latex(rule) -> str:
     """
     printer = TheoryLatexPrinter()
     rows = []
-    for description, expr in rule.derivation:
-        lhs, note = _step_label(description)
-        rows.append((None, r"{\small " + note + ":}"))
-        rows.append((lhs, expr_lines(expr, printer=printer)))
+    for step in rule.derivation:
+        rows.append((None, r"{\small " + step.note + ":}"))
+        rows.append((step.latex, expr_lines(step.expr, printer=printer)))
     if rule.label_free != 0:
         rows.append((None, r"{\small label-free part (independent of $y$: no drift, but it adds noise):}"))
         rows.append((r"\psi_\eta - \psi_\eta\big|_{\text{label}}", expr_lines(rule.label_free, printer=printer)))

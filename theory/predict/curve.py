@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from theory.drift import Value, round_up
+from theory.values import Value, round_up
 from theory.errors import PredictionError
 from theory.symbols import D, ETA
 
@@ -94,7 +94,7 @@ def terms_of(terms: dict) -> list[tuple[int, int, Value]]:
 
     Examples
     --------
-    >>> from theory.drift import Value
+    >>> from theory.values import Value
     >>> terms_of({(1, 0, 0): Value.exact_(sp.Integer(9))})[0][:2]
     (1, 0)
     """
@@ -177,7 +177,7 @@ def solve_curve(term_lists: dict, alpha_lo, moment_terms, information_exponent: 
 
     Examples
     --------
-    >>> from theory.drift import Value
+    >>> from theory.values import Value
     >>> mu = {2: [(1, 0, Value.exact_(sp.Integer(9)))], 3: [(0, 0, Value.exact_(sp.Rational(1, 2)))]}
     >>> c = solve_curve(mu, sp.Integer(0), None, 3, 8)
     >>> [(t.alpha, t.from_index, t.to_index) for t in c.thresholds]

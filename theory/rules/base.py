@@ -203,6 +203,9 @@ class Rule(RichDisplay):
     name: ClassVar[str] = ""
     help: ClassVar[str] = ""
     options: ClassVar[dict] = {}
+    #: ``{option: help}`` for options of this class that the shared ones (loss, order, keep_a, psi)
+    #: do not cover; a command-line interface adds ``--option`` for each, with this help.
+    option_help: ClassVar[dict] = {}
     alpha_min: ClassVar[sp.Expr] = sp.Integer(0)
     alpha_reason: ClassVar[str] = "eta <= 1"
     eta_independent: ClassVar[bool] = False

@@ -89,6 +89,8 @@ class OnlineTransform(Online):
     name: ClassVar[str] = "online-transform"
     help: ClassVar[str] = "online SGD on the transformed label T(y), a polynomial in y: psi = a T(y) sigma'"
     options: ClassVar[dict] = {"loss": "correlation", "transform": None}
+    option_help: ClassVar[dict] = {"transform": "online-transform only (required there): the label transform T(y), a "
+                                                "polynomial in y of degree 1 to 6 (default: none)"}
 
     transform: str | None = field(default=None, compare=False)
 

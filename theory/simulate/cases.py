@@ -15,7 +15,7 @@ from theory._validate import as_int
 from theory.rules import Rule, make_rule
 from theory.simulate.common import SimulationInputError, StepModel
 from theory.simulate.engines import simulate
-from theory.simulate.kernels import link_function, rule_kernels
+from theory.simulate.kernels import step_model
 from theory.simulate.sweep import point_seed
 
 __all__ = ["CASE_KEYS", "case_of", "rule_for", "rule_options", "model_for", "simulate_point", "check_records",
@@ -27,11 +27,21 @@ RECORD_KEYS = ("run", "status", "hitting_time")
 _STATUSES = ("hit", "censored", "diverged")
 
 
+
 def case_of(rule: Rule, psi_text: str | None = None) -> dict:
-    """The JSON-friendly case of a :class:`~theory.rules.Rule`."""
-    return {"rule": rule.name, "loss": rule.loss, "target": rule.target.name, "student": rule.student.name,
-            "a": float(rule.a), "order": rule.order, "keep_a": bool(rule.keep_a), "psi": psi_text,
-            "noise": float(rule.target.noise)}
+    """The JSON-friendly case of a :class:`~theory.rules.Rule`.
+
+    The keys are :data:`CASE_KEYS`, plus any option of the rule's own class that is set (for
+    example ``transform``), so a case rebuilds the same rule while the cases (and hence the
+    seeds) of the rules that have no such option stay what they always were.
+    """
+    case = {"rule": rule.name, "loss": rule.loss, "target": rule.target.name, "student": rule.student.name,
+            "a": float(rule.a), "order": rule.order, "keep_a": bool(rule.keep_a),
+            "psi": psi_text if psi_text is not None else rule.spec.get("psi"), "noise": float(rule.target.noise)}
+    for key, value in rule.spec.items():
+        if key not in CASE_KEYS and key not in case and value is not None:
+            case[key] = value
+    return case
 
 
 def rule_options(case: dict) -> dict:
@@ -63,7 +73,16 @@ def rule_options(case: dict) -> dict:
         out["psi"] = case["psi"]
     if case.get("noise") not in (None, 0):
         out["noise"] = case["noise"]
+    for key in _class_options():          # a rule class's own options (e.g. transform)
+        if case.get(key) is not None:
+            out[key] = case[key]
     return out
+
+
+def _class_options() -> tuple:
+    """Options of registered rule classes that are not among :data:`CASE_KEYS` (e.g. ``transform``)."""
+    from theory.rules import registry
+    return tuple(sorted({k for cls in registry().values() for k in cls.options} - set(CASE_KEYS)))
 
 
 @lru_cache(maxsize=64)
@@ -93,10 +112,7 @@ def model_for(case: dict, eta: float, d: int) -> StepModel:
     >>> m.compiled is not None
     True
     """
-    rule = rule_for(case)
-    numeric, compiled = rule_kernels(rule, eta, d)
-    return StepModel(target=link_function(rule.target), kernel=numeric, noise=float(rule.target.noise),
-                     a0=float(rule.a), name=rule.label, compiled=compiled)
+    return step_model(rule_for(case), eta, d)
 
 
 def simulate_point(point: dict) -> list[dict]:

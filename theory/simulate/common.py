@@ -26,15 +26,12 @@ import math
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import numpy as np
 
 from theory._validate import as_int, as_real
 from theory.errors import TheoryInputError
-
-if TYPE_CHECKING:
-    from theory.simulate.kernels import CompiledKernel
 
 __all__ = [
     "StepModel",
@@ -130,7 +127,7 @@ class StepModel:
     noise: float = 0.0
     a0: float = 1.0
     name: str = ""
-    compiled: "CompiledKernel | None" = None
+    compiled: Any = None
 
 
 @dataclass(frozen=True, eq=False)

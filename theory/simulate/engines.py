@@ -32,6 +32,7 @@ from .common import (
     child_sequence,
 )
 from .full import full_increments, run_full
+from .kernels import step_model
 from .reduced import reduced_increments, run_reduced
 
 __all__ = ["StepModel", "SimulationResult", "SimulationInputError", "simulate", "one_step_increments",
@@ -57,13 +58,15 @@ def simulate(
     start: str = DEFAULT_START,
     null: bool = False,
     progress: bool = False,
+    eta: float | None = None,
 ) -> SimulationResult:
     """Run independent SGD runs until weak recovery and return their hitting times.
 
     Parameters
     ----------
-    model : StepModel
-        Link, kernel, label noise and initial second layer.
+    model : StepModel or theory.rules.Rule
+        Link, kernel, label noise and initial second layer; a :class:`~theory.rules.Rule` is
+        turned into its step model at ``eta`` (:func:`theory.simulate.kernels.step_model`).
     d : int
         Dimension, ``>= 2``.
     gamma : float
@@ -101,6 +104,8 @@ def simulate(
     progress : bool
         Show a progress bar on stderr (runs finished, step reached) once the simulation has taken
         more than three seconds.
+    eta : float, optional
+        The rule's learning rate, required when ``model`` is a ``Rule`` (and refused otherwise).
 
     Returns
     -------
@@ -126,11 +131,25 @@ def simulate(
     >>> again = simulate(model, 20, 0.002, runs=50, seed=1)
     >>> bool(np.array_equal(res.hitting_times, again.hitting_times))
     True
+
+    A rule runs directly, at its learning rate ``eta``:
+
+    >>> from theory.rules import make_rule
+    >>> simulate(make_rule("online", "He3"), 20, 0.002, eta=0.0, runs=50, seed=1).hits == res.hits
+    True
     >>> simulate(model, 1, 0.002, runs=5, seed=1)
     Traceback (most recent call last):
     ...
     theory.simulate.SimulationInputError: d must be an integer >= 2, got 1
     """
+    from theory.rules import Rule
+
+    if isinstance(model, Rule):
+        if eta is None:
+            raise SimulationInputError("simulating a Rule needs its learning rate: pass eta=...")
+        model = step_model(model, check_nonnegative_eta(eta), d)
+    elif eta is not None:
+        raise SimulationInputError("eta applies only when model is a Rule (a StepModel already has its eta)")
     model = check_model(model)
     d = check_int("d", d, 2)
     gamma = check_positive("gamma", gamma)
@@ -244,3 +263,10 @@ def one_step_increments(
     ss = as_seed_sequence(seed)
     fn = full_increments if engine == "full" else reduced_increments
     return fn(model, d, gamma, m, a, ss, samples, null=null)
+
+
+def check_nonnegative_eta(eta) -> float:
+    """A rule's learning rate: a finite number ``>= 0``."""
+    from theory._validate import as_real
+
+    return as_real(eta, "eta", lo=0, error=SimulationInputError)

@@ -30,11 +30,12 @@ import sympy as sp
 from sympy.printing.codeprinter import PrintMethodNotImplementedError
 
 from theory.errors import RuleError
+from theory.simulate.common import StepModel
 from theory.simulate.step import make_step_loop, overlap_geometry, overlap_update, reached, step_is_finite
 from theory.symbols import A, D, ETA, Q, Y, Z
 
 __all__ = ["fast_lambdify", "link_function", "StepKernel", "CompiledKernel", "rule_kernels",
-           "compiled_step_loop", "KERNEL_ARGS"]
+           "compiled_step_loop", "step_model", "KERNEL_ARGS"]
 
 #: Arguments of a compiled kernel, in order.
 KERNEL_ARGS = (Y, Z, Q, A, ETA, D)
@@ -330,3 +331,21 @@ def compiled_step_loop():
         parts = [numba.njit(inline="always")(f) for f in (overlap_geometry, overlap_update, step_is_finite, reached)]
         _LOOP.append(numba.njit(make_step_loop(*parts)))
     return _LOOP[0]
+
+
+def step_model(rule, eta: float, d: int | None = None):
+    """The :class:`~theory.simulate.common.StepModel` of ``rule`` at learning rate ``eta`` (and ``d``).
+
+    The target's numpy function, the vectorised kernel of ``rule.step``/``rule.a_next`` and its
+    compiled twin, the label noise and the initial second layer.
+
+    Examples
+    --------
+    >>> from theory.rules import make_rule
+    >>> m = step_model(make_rule("online", "He3"), 0.0, 10)
+    >>> float(m.kernel(np.array(1.0), np.array(2.0), np.array(9.0), np.array(1.0))[0]), m.name
+    (9.0, 'online SGD (correlation loss), target He3, student He3')
+    """
+    numeric, compiled = rule_kernels(rule, eta, d)
+    return StepModel(target=link_function(rule.target), kernel=numeric, noise=float(rule.target.noise),
+                     a0=float(rule.a), name=rule.label, compiled=compiled)

@@ -232,8 +232,6 @@ def _size(n: int) -> str:
 
 # Temporary aliases: theory/verify.py and theory/_cli_latex.py still import these private names from here
 # (issue 10, H1/H3: they switch to theory._io.atomic_write and sweep.file_kind); remove once they do.
-_atomic_write = atomic_write
-_file_kind = file_kind
 
 
 def _csv_cell(value):

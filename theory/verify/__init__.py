@@ -85,5 +85,3 @@ __all__ = ["VerifyConfig", "Claim", "VerifyReport", "verify", "DEFAULT", "QUICK"
            "side_slopes", "eta_star", "is_eta_independent", "is_numeric", "CONFIG_FILE", "CONFIG_FORMAT",
            "MAX_STEPS_PER_RUN", "NULL_FACTOR", "Z_TOL"]
 
-#: Kept for ``theory/cli.py`` (``simulate``), which imports it by this name; new code uses :func:`is_numeric`.
-_is_numeric = is_numeric

@@ -22,7 +22,8 @@ NULL_FACTOR = 4.0
 #: Written to every verification folder; a folder holding another configuration is refused.
 CONFIG_FILE = "config.json"
 CONFIG_FORMAT = 1
-#: Longest run the verifier simulates (steps); a claim whose runs would need more is a SKIP.
+#: Longest run the verifier simulates (steps): runs are censored there, and a claim whose runs are
+#: expected (without the budget's margin) to need more is a SKIP.
 MAX_STEPS_PER_RUN = 5e7
 
 #: How report.json and ``verify --json`` encode what JSON cannot hold.
