@@ -128,3 +128,26 @@ def test_table_names_each_bound_and_its_class():
     text = lower_bounds(predict(make_rule("alternating", "He3", "He3"))).table()
     assert "CSQ" in text and "SQ / low-degree" in text and "information-theoretic" in text
     assert "does not bind this rule" in text and "best exponent of this rule: 1 at alpha = 0" in text
+
+
+def test_predict_cli_json_and_text_carry_the_bounds(tmp_path):
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "theory", "predict", "--rule", "alternating", "--target", "He4",
+                          "--json"], capture_output=True, text=True, timeout=600, check=True).stdout
+    obj = json.loads(out, parse_constant=lambda c: pytest.fail(f"non-strict JSON constant {c}"))
+    assert obj["lower_bounds"] == {"csq_exponent": "2", "sq_exponent": "1", "information_exponent_bound": "1"}
+    assert obj["best_exponent"] == "1" and obj["rule_class"] == "general"
+    text = subprocess.run([sys.executable, "-m", "theory", "predict", "--rule", "online", "--target", "He4",
+                           "--plot", str(tmp_path / "curve.png")], capture_output=True, text=True, timeout=600,
+                          check=True).stdout
+    assert "CSQ                    e >= 2" in text and "binds this rule, gap 1" in text
+    from test_figures import assert_nontrivial_png
+    assert_nontrivial_png(tmp_path / "curve.png")
+
+
+def test_latex_report_has_the_bounds_table():
+    from theory.latex import report_latex
+    rule = make_rule("online", "He4")
+    text = report_latex(rule, predict(rule))
+    assert r"\section{Lower bounds}" in text and r"\max(1, p/2)" in text

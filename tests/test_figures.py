@@ -66,3 +66,39 @@ def test_a_blank_png_fails_the_check(tmp_path):
     out = save_png(fig, tmp_path / "blank.png")
     with pytest.raises(AssertionError):
         assert_nontrivial_png(out)
+
+
+def _cli(*argv):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "theory", *argv], capture_output=True, text=True, timeout=600)
+
+
+def test_exponents_plot_cli(tmp_path):
+    out = _cli("exponents", "tanh", "--plot", str(tmp_path / "spectrum.png"))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.rstrip().endswith(str(tmp_path / "spectrum.png"))
+    assert_nontrivial_png(tmp_path / "spectrum.png")
+
+
+def test_simulate_plot_cli(tmp_path):
+    out = _cli("simulate", "--rule", "online", "--target", "He3", "--d", "20", "--eta", "0.01", "--runs", "30",
+               "--max-steps", "20000", "--no-progress", "--plot", str(tmp_path / "sim.png"))
+    assert out.returncode == 0, out.stderr
+    assert_nontrivial_png(tmp_path / "sim.png", min_width=1000)
+
+
+def test_plot_refuses_a_bad_path_before_any_work(tmp_path):
+    out = _cli("exponents", "He3", "--plot", str(tmp_path / "missing" / "x.png"))
+    assert out.returncode == 2 and "--plot: directory" in out.stderr and out.stderr.count("\n") == 1
+
+
+def test_overlap_paths_stop_at_the_threshold():
+    from theory.rules import make_rule
+    from theory.simulate.kernels import step_model
+    from theory.simulate.paths import overlap_paths
+    paths = overlap_paths(step_model(make_rule("online", "He3"), 0.0, 20), 20, 0.002, runs=3, seed=2,
+                          max_steps=50_000)
+    for steps, m in paths:
+        assert steps[0] == 0 and np.all(np.diff(steps) > 0)
+        assert np.all(np.abs(m[:-1]) < 0.5)           # before the last point no run has recovered

@@ -241,16 +241,22 @@ def simulation_figure(result, paths=None):
     ax.set_ylim(0, 1)
     ax.set_xlabel("hitting time (steps = samples)")
     ax.set_ylabel("empirical CDF (fraction of all runs)")
-    ax.set_title(f"{result.model_name}, d = {result.d}, gamma = {result.gamma:.3g}, m_thr = {result.m_thr}",
-                 fontsize=10)
+    import textwrap
+
+    fig.suptitle("\n".join(textwrap.wrap(f"{result.model_name}; d = {result.d}, gamma = {result.gamma:.3g}, "
+                                          f"m_thr = {result.m_thr}", 110)), fontsize=9)
+    ax.minorticks_off()
     ax.legend(fontsize=8)
     if paths:
         bx = axes[1]
         for k, (steps, m) in enumerate(paths):
-            bx.plot(steps, m, lw=0.8, color=f"C{k % 10}")
+            bx.plot(np.asarray(steps) + 1, m, lw=0.8, color=f"C{k % 10}")
         bx.axhline(result.m_thr, color="0.4", ls="--", lw=1, label=f"m_thr = {result.m_thr}")
-        bx.set_xscale("symlog", linthresh=1)
-        bx.set_xlabel("step t")
+        if not result.signed:
+            bx.axhline(-result.m_thr, color="0.4", ls="--", lw=1)
+        bx.set_xscale("log")
+        bx.set_title("overlap paths of 4 illustrative runs (fresh runs of the same chain)", fontsize=9)
+        bx.set_xlabel("step t + 1")
         bx.set_ylabel("overlap m_t")
         bx.legend(fontsize=8)
     return fig

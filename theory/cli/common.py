@@ -20,7 +20,7 @@ from theory.errors import TheoryInputError
 
 __all__ = ["UsageError", "CommandError", "Parser", "int_in", "float_arg", "JSON_ENCODING", "to_json", "emit",
            "add_json_flag", "LINK_HELP", "RULE_OPTIONS", "add_rule_options", "given_rule_options",
-           "rule_from_args"]
+           "rule_from_args", "check_output_path"]
 
 #: Stated in every ``--json`` object.
 JSON_ENCODING = ("RFC 8259 JSON; a number that is infinite, unbounded or undefined (NaN) is written as null "
@@ -316,3 +316,27 @@ def rule_from_args(args, *, default_rule=None, default_target=None):
     target = args.target if args.target is not None else default_target
     student = args.student if args.student is not None else target
     return make_rule(rule, target, student, **given_rule_options(args))
+
+
+def check_output_path(path: str, flag: str, *, hint: str = "") -> None:
+    """Refuse an output path that is not a regular file or a new name in an existing folder (before any work).
+
+    ``flag`` names the option in the message (``-o``, ``--plot``); ``hint`` is appended to the
+    message about a path that is not a regular file.
+    """
+    import os
+    import stat
+
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise CommandError(f"{flag}: directory {directory!r} " + ("is not a directory" if os.path.exists(directory)
+                                                                   else "does not exist"))
+    if os.path.lexists(path):
+        st = os.stat(path) if os.path.exists(path) else None
+        if st is None or not stat.S_ISREG(st.st_mode):
+            from theory.simulate.sweep import file_kind
+
+            kind = "a dangling link" if st is None else file_kind(st.st_mode)
+            raise CommandError(f"{flag}: {path!r} is {kind}, not a regular file{hint}")
+    if not os.access(directory, os.W_OK):
+        raise CommandError(f"{flag}: cannot write in directory {directory!r} (permission denied)")

@@ -5,7 +5,7 @@ Role: parse ``LINK [--noise S] [--kmax K] [--powers J] [--json]`` and print
 """
 from __future__ import annotations
 
-from theory.cli.common import LINK_HELP, add_json_flag, emit, float_arg, int_in
+from theory.cli.common import LINK_HELP, add_json_flag, check_output_path, emit, float_arg, int_in
 
 __all__ = ["add_parser", "run"]
 
@@ -32,6 +32,9 @@ def add_parser(sub):
                    help="list u_0..u_kmax (an integer in 1..200; default 10)")
     p.add_argument("--powers", type=int_in(1, 12, "--powers"), default=3,
                    help="power exponents p_1..p_K, p_j = IE(E[y^j | z]) (K an integer in 1..12; default 3)")
+    p.add_argument("--plot", default=None, metavar="FILE",
+                   help="also draw the Hermite spectrum |u_k| sqrt(k!) (exact and numeric marked, exponents "
+                        "annotated) as a PNG (default: no picture)")
     add_json_flag(p)
     p.set_defaults(run=run)
     return p
@@ -42,6 +45,15 @@ def run(args) -> int:
     from theory.exponents import profile
     from theory.links import parse_link
 
+    if args.plot is not None:
+        check_output_path(args.plot, "--plot")
     prof = profile(parse_link(args.link, noise=args.noise), kmax=args.kmax, powers=args.powers)
-    emit(prof.to_dict(), args.json, prof.table())
+    obj, text = prof.to_dict(), prof.table()
+    if args.plot is not None:
+        from theory.figures import save_png, spectrum_figure
+
+        where = save_png(spectrum_figure(prof), args.plot)
+        obj["plot"] = where
+        text += "\nplot: " + where
+    emit(obj, args.json, text)
     return 0

@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import sys
 from pathlib import Path
 
 from theory._io import atomic_write
-from theory.cli.common import (LINK_HELP, CommandError, Parser, UsageError, add_rule_options, float_arg, int_in,
-                               rule_from_args)
+from theory.cli.common import (LINK_HELP, CommandError, Parser, UsageError, add_rule_options, check_output_path,
+                               float_arg, int_in, rule_from_args)
 
 __all__ = ["add_parser", "MAX_SIMULATION_BYTES"]
 
@@ -165,23 +164,6 @@ def _render(args) -> str:
     return tl.report_latex(rule, prediction, simulation=simulation, figure=args.figure)
 
 
-def _check_output(path: str) -> None:
-    """Refuse an ``-o`` target that is not a regular file or a new name in an existing folder (before any work)."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise CommandError(f"-o: directory {directory!r} " + ("is not a directory" if os.path.exists(directory)
-                                                                else "does not exist"))
-    if os.path.lexists(path):
-        st = os.stat(path) if os.path.exists(path) else None
-        if st is None or not stat.S_ISREG(st.st_mode):
-            from theory.simulate.sweep import file_kind
-
-            kind = "a dangling link" if st is None else file_kind(st.st_mode)
-            raise CommandError(f"-o: {path!r} is {kind}, not a regular file; omit -o to write to stdout")
-    if not os.access(directory, os.W_OK):
-        raise CommandError(f"-o: cannot write in directory {directory!r} (permission denied)")
-
-
 def _write(text: str, path: str | None) -> None:
     if path is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -196,7 +178,7 @@ def _run_latex(args) -> int:
     if args.what == "report" and args.standalone:
         raise UsageError("--standalone does not apply to latex report: a report is always a whole document")
     if args.output is not None:
-        _check_output(args.output)
+        check_output_path(args.output, "-o", hint="; omit -o to write to stdout")
     text = _render(args)
     if args.standalone and args.what != "report":
         from theory.latex import standalone

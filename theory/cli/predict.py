@@ -6,7 +6,8 @@ lives here.
 """
 from __future__ import annotations
 
-from theory.cli.common import UsageError, add_json_flag, add_rule_options, emit, float_arg, int_in, rule_from_args
+from theory.cli.common import (UsageError, add_json_flag, add_rule_options, check_output_path, emit, float_arg, int_in,
+                               rule_from_args)
 
 __all__ = ["add_parser", "run"]
 
@@ -35,6 +36,9 @@ def add_parser(sub):
     p.add_argument("--eta", type=float_arg("--eta", positive=True), default=None,
                    help="learning rate at the finite --d, within the rule's valid range (a number > 0; needs --d; "
                         "default: none)")
+    p.add_argument("--plot", default=None, metavar="FILE",
+                   help="also draw the exponent curve e(alpha) (each index's line, the envelope, the thresholds "
+                        "and the lower bounds) and, with --d, T(eta) at that d, as a PNG (default: no picture)")
     add_json_flag(p)
     p.set_defaults(run=run)
     return p
@@ -46,14 +50,31 @@ def run(args) -> int:
 
     if args.eta is not None and args.d is None:
         raise UsageError("--eta needs --d (the learning rate is evaluated at a finite dimension)")
+    from theory.bounds import lower_bounds
+
+    if args.plot is not None:
+        check_output_path(args.plot, "--plot")
     prediction = predict(rule_from_args(args), imax=args.imax)
     report = finite_d_report(prediction, args.d, args.eta) if args.d is not None else None
+    bounds = lower_bounds(prediction)
     if args.json:  # build only the output asked for: printing large exact forms is not free
         obj = prediction.to_dict()
+        obj.update(bounds.to_dict())
         if report is not None:
             obj["finite_d"] = report
+        if args.plot is not None:
+            obj["plot"] = _plot(prediction, bounds, args)
         emit(obj, True, "")
     else:
-        text = prediction.table() + ("\n\n" + report["text"] if report is not None else "")
+        text = prediction.table() + "\n\n" + bounds.table()
+        text += ("\n\n" + report["text"] if report is not None else "")
+        if args.plot is not None:
+            text += "\n\nplot: " + _plot(prediction, bounds, args)
         emit({}, False, text)
     return 0
+
+
+def _plot(prediction, bounds, args) -> str:
+    from theory.figures import exponent_curve_figure, save_png
+
+    return save_png(exponent_curve_figure(prediction, args.d, bounds=bounds), args.plot)

@@ -7,7 +7,8 @@ here.
 """
 from __future__ import annotations
 
-from theory.cli.common import UsageError, add_json_flag, add_rule_options, emit, float_arg, int_in, rule_from_args
+from theory.cli.common import (UsageError, add_json_flag, add_rule_options, check_output_path, emit, float_arg, int_in,
+                               rule_from_args)
 
 __all__ = ["add_parser", "run", "SIMULATE_WORK_LIMIT", "SIMULATE_CONVENTIONS"]
 
@@ -66,6 +67,10 @@ def add_parser(sub):
                    help="uniform on the sphere; positive: the same conditioned on m0 > 0 (the hemisphere of theta, "
                         "where runs do not stall at a negative trap); fixed: m0 = d^-1/2 (default positive)")
     p.add_argument("--null", action="store_true", help="null control: labels independent of x (default: off)")
+    p.add_argument("--plot", default=None, metavar="FILE",
+                   help="also draw the empirical distribution of the hitting times (censoring marked) and the "
+                        "overlap paths m_t of 4 illustrative runs (fresh runs of the same chain, seed + 1) as a "
+                        "PNG (default: no picture)")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar on stderr (default: shown when a simulation takes over three seconds)")
     add_json_flag(p)
@@ -89,6 +94,8 @@ def run(args) -> int:
                          + f" = {work:.3g} exceeds this tool's limit of {SIMULATE_WORK_LIMIT:.0e} "
                            "(an internal bound on the worst-case work, about 10 hours); lower --runs or --max-steps"
                          + (" or use --engine reduced" if args.engine == "full" else ""))
+    if args.plot is not None:
+        check_output_path(args.plot, "--plot")
     rule = rule_from_args(args)
     check_eta(rule, args.d, args.eta)
     numeric = False
@@ -108,11 +115,14 @@ def run(args) -> int:
                       m_thr=args.m_thr, signed=args.signed, max_steps=args.max_steps, start=args.start,
                       null=args.null, progress=not args.no_progress)
     n, hits, cens, div = args.runs, result.hits, result.censored, result.diverged
+    plot = _plot(result, model, gamma, args) if args.plot is not None else None
     if args.json:  # the per-run lists are built only when they are printed
         obj = result.to_dict()
         obj.update({"rule": rule.name, "loss": rule.loss, "target": rule.target.name, "student": rule.student.name,
                     "eta": args.eta, "gamma_rule": how, "numeric_step_size": numeric,
                     "conventions": SIMULATE_CONVENTIONS})
+        if plot is not None:
+            obj["plot"] = plot
         emit(obj, True, "")
         return 0
     if result.median is not None:
@@ -130,5 +140,16 @@ def run(args) -> int:
     if div:
         lines.append(f"DIVERGED: {div} of {n} runs blew up (non-finite psi, a or normaliser); they are neither hits "
                      f"nor censored. A smaller --gamma (or --kappa) avoids it.")
+    if plot is not None:
+        lines.append(f"plot: {plot}")
     emit(None, False, "\n".join(lines))
     return 0
+
+
+def _plot(result, model, gamma, args) -> str:
+    from theory.figures import save_png, simulation_figure
+    from theory.simulate.paths import PATH_STEP_LIMIT, overlap_paths
+
+    paths = overlap_paths(model, args.d, gamma, runs=4, seed=args.seed + 1, max_steps=min(args.max_steps,
+                          PATH_STEP_LIMIT), m_thr=args.m_thr, signed=args.signed, start=args.start)
+    return save_png(simulation_figure(result, paths), args.plot)

@@ -43,7 +43,7 @@ from theory.latex.notation import (Expectation, He, HermiteCoef, LatexInputError
                                    PowerProduct, Psi, SoftTheta, Student, Target, TheoryLatexPrinter, Vee,
                                    latex)
 from theory.latex.report import PREAMBLE, figure_path_tex, report_latex, standalone
-from theory.latex.rule_fragments import mu_latex, psi_latex, theorem_latex
+from theory.latex.rule_fragments import bounds_latex, mu_latex, psi_latex, theorem_latex
 from theory.predict import Prediction as _Prediction
 from theory.rules import Rule as _Rule
 from theory.symbols import ALPHA, A, D, ETA, M, P, Q, Y
@@ -52,7 +52,7 @@ __all__ = [
     "TheoryLatexPrinter", "latex", "LatexInputError", "PREAMBLE",
     "He", "P", "ALPHA", "A", "D", "ETA", "Q", "Y", "M", "OrderedSum", "OrderedProduct",
     "Target", "Student", "Psi", "Mu", "HermiteCoef", "Expectation", "SoftTheta", "Vee", "PowerProduct",
-    "hermite_latex", "exponents_latex", "psi_latex", "mu_latex", "theorem_latex", "report_latex",
+    "hermite_latex", "exponents_latex", "psi_latex", "mu_latex", "theorem_latex", "bounds_latex", "report_latex",
     "profile_latex", "standalone", "escape_text", "align_block", "sum_lines", "figure_path_tex",
 ]
 

@@ -19,7 +19,7 @@ import sympy as sp
 from theory.errors import TheoryInputError
 from theory.latex.escape import escape_text
 from theory.latex.link_fragments import exponents_latex, hermite_latex
-from theory.latex.rule_fragments import mu_latex, psi_latex, theorem_latex
+from theory.latex.rule_fragments import bounds_latex, mu_latex, psi_latex, theorem_latex
 from theory.latex.layout import align_block, expr_lines, inline_math, tabular
 from theory.latex.notation import Expectation, He, HermiteCoef, LatexInputError, Psi, TheoryLatexPrinter
 from theory.latex.summary import is_number, simulation_summary
@@ -368,7 +368,10 @@ def report_latex(rule, prediction, *, simulation=None, figure=None, kmax: int | 
         parts.append(r"\noindent\textbf{Numeric.} For this link the drift coefficients $\mu_i(\eta)$ and "
                      r"$\mathbb{E}[\psi_\eta^2]$ have floating-point (numeric) coefficients, printed as decimals; "
                      r"the finite-$d$ values below are numeric as well.")
-    parts += [r"\section{Prediction}", theorem_latex(prediction)]
+    from theory.bounds import lower_bounds
+
+    parts += [r"\section{Prediction}", theorem_latex(prediction),
+              r"\section{Lower bounds}", bounds_latex(lower_bounds(prediction))]
     if summary is not None:
         parts += [r"\section{Simulation}"]
         parts.append(r"\noindent Input: " + escape_text(summary["kind"]) + "."

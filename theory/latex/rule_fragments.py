@@ -20,7 +20,7 @@ from theory.latex.notation import (Approx, Between, CoefTimes, Expectation, He, 
                                    inline_number)
 from theory.symbols import ALPHA, A, D, ETA, M, Y, Z
 
-__all__ = ["psi_latex", "mu_latex", "theorem_latex"]
+__all__ = ["psi_latex", "mu_latex", "theorem_latex", "bounds_latex"]
 
 
 def _rule_intro(rule, printer) -> str:
@@ -267,3 +267,47 @@ def theorem_latex(prediction) -> str:
     for note in getattr(prediction, "assumptions", ()):
         out.append(r"\noindent Assumption: " + escape_text(note) + ".")
     return "\n".join(out) + "\n"
+
+
+def bounds_latex(bounds) -> str:
+    r"""A table of the lower bounds on the sample exponent beside the rule's best exponent.
+
+    Parameters
+    ----------
+    bounds : theory.bounds.LowerBounds
+
+    Returns
+    -------
+    str
+        A ``tabular`` with one row per bound: its exponent, who it binds, and the gap.
+
+    Examples
+    --------
+    >>> from theory.rules import make_rule
+    >>> from theory.predict import predict
+    >>> from theory.bounds import lower_bounds
+    >>> text = bounds_latex(lower_bounds(predict(make_rule("alternating", "He3", "He3"))))
+    >>> r"\max(1, k^*/2)" in text and "does not bind" in text
+    True
+    """
+    printer = TheoryLatexPrinter()
+    gaps = bounds.gaps()
+
+    def cell(value):
+        return "undecided" if value is None else "$" + printer._print(sp.sympify(value)) + "$"
+    rows = [("information-theoretic", "$1$", bounds.information_theoretic, "information_theoretic",
+             "every estimator"),
+            ("SQ / low-degree", r"$\max(1, k^*/2)$", bounds.sq, "sq", "SQ and low-degree algorithms"),
+            ("CSQ", r"$\max(1, p/2)$", bounds.csq, "csq", r"correlational algorithms ($\psi$ linear in $y$)")]
+    body = []
+    for name, formula, value, key, who in rows:
+        binds = "binds" if bounds.applies(key) else "does not bind"
+        body.append(f"{name} & {formula} & {cell(value)} & {who}; {binds} & {cell(gaps[key])} \\\\")
+    best = cell(bounds.best) if bounds.best.is_finite else "unbounded below"
+    where = "" if bounds.best_alpha is None else rf" at $\alpha = {printer._print(bounds.best_alpha)}$"
+    head = (rf"\noindent Lower bounds on the sample exponent $e$ ($n \sim d^e$) for this target, beside the "
+            rf"rule's best exponent {best}{where} (rule class: {escape_text(bounds.rule_class)}); the gap is "
+            r"the best exponent minus the bound.")
+    table = ("\\begin{center}\n\\begin{tabular}{lllll}\nbound & formula & exponent & holds for & gap \\\\\n"
+             "\\hline\n" + "\n".join(body) + "\n\\end{tabular}\n\\end{center}")
+    return head + "\n" + table
