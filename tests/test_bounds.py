@@ -151,3 +151,12 @@ def test_latex_report_has_the_bounds_table():
     rule = make_rule("online", "He4")
     text = report_latex(rule, predict(rule))
     assert r"\section{Lower bounds}" in text and r"\max(1, p/2)" in text
+
+
+def test_a_prediction_that_learns_nothing_has_no_best_exponent():
+    """Online SGD with an even student on an odd target: every mu_i vanishes, no piece, no best exponent."""
+    pred = predict(make_rule("online", "He3", "He2"))
+    assert not pred.pieces
+    lb = lower_bounds(pred)
+    assert lb.best == sp.oo and lb.to_dict()["best_exponent"] is None and lb.violations() == []
+    assert "learns nothing" in lb.table()

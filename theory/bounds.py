@@ -73,7 +73,8 @@ def best_exponent(prediction) -> tuple[sp.Expr, sp.Expr | None, bool]:
     """``(e_best, alpha_at, attained)``: the infimum of ``e(alpha)`` over the validity range.
 
     ``alpha_at`` is where the infimum is reached. It is ``None`` when ``e`` is constant on an
-    unbounded piece. ``attained`` is ``False`` when the infimum is approached only at an
+    unbounded piece. A prediction without pieces (no index wins, nothing is learned) gives
+    ``(oo, None, False)``. ``attained`` is ``False`` when the infimum is approached only at an
     excluded (open) end of a piece.
 
     Examples
@@ -83,6 +84,8 @@ def best_exponent(prediction) -> tuple[sp.Expr, sp.Expr | None, bool]:
     >>> best_exponent(predict(make_rule("alternating", "He3", "He3")))
     (1, 0, True)
     """
+    if not prediction.pieces:                     # no index wins anywhere: nothing is learned
+        return sp.oo, None, False
     best = None
     for piece in prediction.pieces:
         ends = []
@@ -180,7 +183,8 @@ class LowerBounds:
         where = "" if self.best_alpha is None else f" at alpha = {self.best_alpha}"
         if not self.best_attained:
             where += " (an infimum, approached at an excluded end)"
-        best = str(self.best) if self.best.is_finite else "unbounded below"
+        best = str(self.best) if self.best.is_finite else (
+            "none (no index wins: the prediction learns nothing)" if self.best == sp.oo else "unbounded below")
         lines = [f"lower bounds on e (n ~ d^e); best exponent of this rule: {best}{where}; "
                  f"rule class: {self.rule_class}"]
         rows = [("information-theoretic", self.information_theoretic, "1", "every estimator"),
