@@ -191,7 +191,7 @@ def advise(prediction, d: int, *, kappas=DEFAULT_KAPPA_GRID, m_thr: float = 0.5,
     >>> from theory.rules import make_rule
     >>> from theory.predict import predict
     >>> a = advise(predict(make_rule("alternating", "h3", "h3")), 50, kappas=(0.125,))
-    >>> a.index in (2, 3) and a.predicted_T < a.small_eta["predicted_T"]
+    >>> a.index in (2, 3) and a.predicted_T <= a.small_eta["predicted_T"]
     True
     """
     from theory.predict import theorem_time

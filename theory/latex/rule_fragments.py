@@ -308,6 +308,6 @@ def bounds_latex(bounds) -> str:
     head = (rf"\noindent Lower bounds on the sample exponent $e$ ($n \sim d^e$) for this target, beside the "
             rf"rule's best exponent {best}{where} (rule class: {escape_text(bounds.rule_class)}); the gap is "
             r"the best exponent minus the bound.")
-    table = ("\\begin{center}\n\\begin{tabular}{lllll}\nbound & formula & exponent & holds for & gap \\\\\n"
+    table = ("\\begin{center}\n\\begin{tabular}{llcp{0.42\\linewidth}c}\nbound & formula & $e \\ge$ & holds for & gap \\\\\n"
              "\\hline\n" + "\n".join(body) + "\n\\end{tabular}\n\\end{center}")
     return head + "\n" + table
