@@ -65,3 +65,18 @@ def test_verify_json_and_every_file_it_writes_are_strict(cli, tmp_path):
     for path in written:
         strict_loads(path.read_text())
     assert strict_loads((out / "report.json").read_text())["claims"] == obj["claims"]
+
+
+def test_every_json_and_report_names_the_version(tmp_path):
+    """The package version is in every command's JSON, in report.json and in the LaTeX report."""
+    import subprocess
+    import sys
+
+    from theory import __version__
+    for argv in (["exponents", "He3", "--json"], ["predict", "--rule", "online", "--target", "He3", "--json"]):
+        out = subprocess.run([sys.executable, "-m", "theory", *argv], capture_output=True, text=True, timeout=600,
+                             check=True).stdout
+        assert json.loads(out)["version"] == __version__
+    tex = subprocess.run([sys.executable, "-m", "theory", "latex", "report", "--rule", "online", "--target", "He3"],
+                         capture_output=True, text=True, timeout=600, check=True).stdout
+    assert f"% written by sgd-theory-verifier {__version__}" in tex

@@ -253,6 +253,8 @@ def test_report_json_is_strict_json(tiny_run):
         json.loads(path.read_text(), parse_constant=refuse)
     obj = json.loads((out / "report.json").read_text())
     assert "null" in obj["conventions"] and obj["config_hash"] == config_hash(TINY)
+    from theory import __version__
+    assert obj["version"] == __version__
     # the null medians of censored null runs are infinite: encoded as null, as the conventions say
     assert any(r["null_median"] is None for r in obj["tables"][next(iter(obj["tables"]))])
 

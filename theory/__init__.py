@@ -52,4 +52,4 @@ __all__ = [
     "hermite_latex", "theorem_latex", "report_latex", "standalone",
     "TheoryInputError", "LinkError", "ExpansionError", "RuleError", "PredictionError",
 ]
-__version__ = "0.1.0"
+from theory._version import VERSION as __version__  # noqa: E402

@@ -26,7 +26,7 @@ import numpy as np
 
 from theory._io import atomic_write
 
-__all__ = ["spectrum_figure", "exponent_curve_figure", "simulation_figure", "save_png"]
+__all__ = ["spectrum_figure", "exponent_curve_figure", "simulation_figure", "advice_figure", "save_png"]
 
 
 def _figure(ncols: int = 1, width: float = 6.4, height: float = 4.2):
@@ -259,4 +259,32 @@ def simulation_figure(result, paths=None):
         bx.set_xlabel("step t + 1")
         bx.set_ylabel("overlap m_t")
         bx.legend(fontsize=8)
+    return fig
+
+
+def advice_figure(advices):
+    """Predicted ``T(eta)`` of each advice's grid (and the simulated means of its check), log-log.
+
+    Parameters
+    ----------
+    advices : sequence of theory.advise.Advice
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, (ax,) = _figure()
+    for k, adv in enumerate(advices):
+        grid = [g for g in adv.grid if math.isfinite(g["predicted_T"])]
+        color = f"C{k % 10}"
+        ax.loglog([g["eta"] for g in grid], [g["predicted_T"] for g in grid], "-", color=color,
+                  label=f"{adv.rule.split(',')[0]}: predicted (diffusion mean)")
+        ax.plot([adv.eta], [adv.predicted_T], "*", ms=12, color=color, label=f"advised eta = {adv.eta:.3g}")
+        if adv.simulation:
+            rows = adv.simulation["rows"]
+            ax.errorbar([r["eta"] for r in rows], [r["mean"] for r in rows], yerr=[2 * r["se"] for r in rows],
+                        fmt="o", mfc="none", color=color, label="simulated mean +- 2 SE")
+    ax.set_xlabel("eta")
+    ax.set_ylabel(f"T (samples) at d = {advices[0].d}")
+    ax.legend(fontsize=7)
     return fig

@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from theory.cli import exponents, latex, predict, simulate, verify
+from theory.cli import advise, exponents, latex, predict, simulate, verify
 from theory.cli.common import JSON_ENCODING, Parser
 from theory.cli.simulate import SIMULATE_WORK_LIMIT
 from theory.cli.verify import MAX_WORKERS
@@ -32,11 +32,11 @@ from theory.errors import TheoryInputError
 __all__ = ["main", "build_parser", "COMMANDS", "JSON_ENCODING", "MAX_WORKERS", "SIMULATE_WORK_LIMIT"]
 
 #: The sub-command modules, in the order ``theory --help`` lists them.
-COMMANDS = (exponents, predict, simulate, verify, latex)
+COMMANDS = (exponents, predict, simulate, verify, advise, latex)
 
 
 def _version() -> str:
-    from theory import __version__
+    from theory._version import VERSION as __version__
 
     return f"theory (sgd-theory-verifier) {__version__}"
 

@@ -176,7 +176,7 @@ def to_json(obj) -> str:
     Returns
     -------
     str
-        The JSON text; a dict gains a ``json_encoding`` field unless it has one.
+        The JSON text; a dict gains ``json_encoding`` and ``version`` (the package's) fields unless it has them.
 
     Examples
     --------
@@ -186,9 +186,12 @@ def to_json(obj) -> str:
     >>> json.loads(to_json([1.0, float("nan")]))
     [1.0, None]
     """
+    from theory._version import VERSION as __version__
+
     data = _json_safe(obj)
     if isinstance(data, dict):
         data.setdefault("json_encoding", JSON_ENCODING)
+        data.setdefault("version", __version__)
     return json.dumps(data, indent=None, sort_keys=False, allow_nan=False)
 
 

@@ -354,7 +354,9 @@ def report_latex(rule, prediction, *, simulation=None, figure=None, kmax: int | 
     printer = TheoryLatexPrinter()
     target_profile = profile(rule.target, kmax=kmax, powers=3)
     preamble = PREAMBLE + ("\n" + _FIGURE_MACROS if graphic is not None else "")
-    parts = [preamble, r"\title{" + escape_text(rule.label) + "}",
+    from theory._version import VERSION
+
+    parts = [preamble, f"% written by sgd-theory-verifier {VERSION}", r"\title{" + escape_text(rule.label) + "}",
              r"\date{}", r"\begin{document}", r"\maketitle", _definitions(),
              r"\section{Target and student}", hermite_latex(target_profile, kmax, role="target"),
              exponents_latex(target_profile),

@@ -187,7 +187,8 @@ class VerifyReport:
                           "claims": [c.to_dict() for c in self.claims], "counts": self.counts,
                           "verdict": self.verdict, "pass": self.passed, "plot": self.plot,
                           "out_dir": self.out_dir, "resume": self.resume, "numeric_prediction": self.numeric,
-                          "tables": dict(self.tables.items()), "conventions": JSON_CONVENTIONS})
+                          "tables": dict(self.tables.items()), "conventions": JSON_CONVENTIONS,
+                          "version": _version()})
 
     def verdict_line(self) -> str:
         """The last line of the text report."""
@@ -300,3 +301,8 @@ def _fmt(v):
             return "inf"
         return f"{v:.4g}"
     return str(v)
+
+
+def _version() -> str:
+    from theory._version import VERSION as __version__
+    return __version__

@@ -1,0 +1,3 @@
+"""The package version, in one place (pyproject.toml repeats it; a test checks they agree)."""
+
+VERSION = "0.1.0"
