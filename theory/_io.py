@@ -17,11 +17,23 @@ import numpy as np
 __all__ = ["atomic_write", "json_default"]
 
 
-def atomic_write(path, data: str | bytes) -> None:
-    """Write ``data`` (text as UTF-8, or bytes) to ``path`` atomically."""
+def _default_mode() -> int:
+    """The mode ``open()`` would give a new file: ``0o666`` less the process umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def atomic_write(path, data: str | bytes, mode: int | None = None) -> None:
+    """Write ``data`` (text as UTF-8, or bytes) to ``path`` atomically.
+
+    The file gets ``mode`` (default: what ``open()`` would give a new file, ``0o666`` less the
+    umask), not the ``0o600`` of the temporary file it is written through.
+    """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, _default_mode() if mode is None else mode)
         if isinstance(data, bytes):
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
 
 import numpy as np
 
@@ -118,5 +117,4 @@ def verification_figure(report, prediction, path) -> str:
     fig.savefig(buf, dpi=DPI, format="png")
     plt.close(fig)
     atomic_write(path, buf.getvalue())
-    os.chmod(path, 0o644)  # a figure is for reading: not the 0600 of a temporary file
     return str(path)

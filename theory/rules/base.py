@@ -150,10 +150,12 @@ def _second_layer(a) -> sp.Expr:
 class Rule(RichDisplay):
     """An update rule with its derived ``psi`` (the base class; each rule is a registered subclass).
 
-    Class attributes (declared by each rule)
-    -----------------------------------------
+    Attributes
+    ----------
     name : str
-        The rule's name (``make_rule``'s first argument, the CLI's ``--rule``).
+        The rule's name (``make_rule``'s first argument, the CLI's ``--rule``). It is a class
+        attribute, as are ``help``, ``options``, ``alpha_min``, ``alpha_reason``,
+        ``eta_independent`` and ``loss_refusal``.
     help : str
         One line describing the algorithm.
     options : dict
@@ -165,9 +167,6 @@ class Rule(RichDisplay):
         (no threshold and no finite-``d`` crossing can exist).
     loss_refusal : str
         Why ``--loss`` is refused, for a rule without the ``loss`` option.
-
-    Attributes
-    ----------
     loss : str
     target, student : Link
     a : sympy.Expr

@@ -29,6 +29,7 @@ measured at the configured sizes (no crossing of the competing terms at finite `
 winning index other than the asymptotic one, a second interior threshold, no step size) is a
 **SKIP** with its reason, counted in the verdict: ``pass`` only when every implied claim was
 measured and passed, ``fail`` when one failed, ``incomplete`` otherwise.
+
     1. small-``eta`` exponent of ``T`` in ``d`` (``eta = eta*(d)/8``, inside the small-rate
        regime at every ``d``), predicted ``e(alpha)`` for large ``alpha``;
     2. large-``eta`` exponent (``eta = d^-alpha_min``: ``1`` for alternating, ``1/d`` for batch

@@ -1,0 +1,31 @@
+"""``python -m theory advise``: the advised learning rate, as text and as strict JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def _advise(*argv):
+    return subprocess.run([sys.executable, "-m", "theory", "advise", *argv], capture_output=True, text=True,
+                          timeout=900)
+
+
+def test_advise_json_has_the_documented_keys():
+    out = _advise("--rule", "online", "--target", "He3", "--d", "30", "--json")
+    assert out.returncode == 0, out.stderr
+    obj = json.loads(out.stdout, parse_constant=lambda c: pytest.fail(f"non-strict JSON constant {c}"))
+    for key, kind in (("eta", float), ("gamma", float), ("predicted_T", float), ("index", int), ("regime", str)):
+        assert isinstance(obj[key], kind), key
+    assert obj["index"] == 3 and obj["predicted_T"] > 0 and obj["label"] == "numeric"
+    # online SGD's drift does not depend on eta: the advice is the best step size, and the small-eta
+    # choice costs nothing
+    assert obj["small_eta_ratio"] == pytest.approx(1.0, rel=1e-9)
+
+
+def test_advise_refuses_bad_input_in_one_line():
+    out = _advise("--rule", "all", "--target", "He3", "--d", "30", "--keep-a")
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "--rule all" in out.stderr
