@@ -102,3 +102,31 @@ def test_overlap_paths_stop_at_the_threshold():
     for steps, m in paths:
         assert steps[0] == 0 and np.all(np.diff(steps) > 0)
         assert np.all(np.abs(m[:-1]) < 0.5)           # before the last point no run has recovered
+
+
+def test_objects_display_their_pictures_in_notebooks():
+    """A profile, a prediction and a simulation result show their figure through _repr_png_."""
+    import theory  # noqa: F401  (registers the renderers)
+    from theory.simulate import simulate
+    prof = profile("He3", kmax=6)
+    pred = predict(make_rule("alternating", "He3"))
+    res = simulate(make_rule("online", "He3"), 20, 0.002, eta=0.0, runs=20, seed=0, max_steps=20_000)
+    for obj in (prof, pred, res):
+        png = obj._repr_png_()
+        assert isinstance(png, bytes) and png[:4] == b"\x89PNG" and len(png) > 5000
+
+
+def test_verify_figure_of_a_rule_without_threshold_has_no_blank_panel(tmp_path):
+    """online relu: no eta sweep, no threshold; the T-against-d panel carries the data, the others say why."""
+    out = _cli("verify", "--quick", "--rule", "online", "--target", "relu", "--out", str(tmp_path / "v"),
+               "--no-progress")
+    assert out.returncode == 0, out.stderr[-2000:]
+    img = imread(str(tmp_path / "v" / "figure1.png"))[..., :3]
+    w = img.shape[1]
+    for k in range(3):                                   # each third of the figure is drawn on
+        panel = img[:, k * w // 3:(k + 1) * w // 3]
+        background = np.median(panel.reshape(-1, 3), axis=0)
+        assert (np.abs(panel - background).sum(axis=-1) > 0.05).mean() > 0.003, f"panel {k} is blank"
+    right = img[:, 2 * w // 3:]
+    colours = {tuple(c) for c in np.round(right.reshape(-1, 3)[::5] * 8).astype(int)}
+    assert len(colours) >= 6                            # points and a fitted line, not only text

@@ -43,6 +43,7 @@ from theory.predict import predict
 from theory.simulate import run_sweep, simulate
 from theory.verify import VerifyConfig, verify
 from theory.latex import hermite_latex, report_latex, standalone, theorem_latex
+import theory.figures  # noqa: E402,F401  (registers the notebook pictures: _repr_png_)
 
 __all__ = [
     "parse_link", "hermite_expansion", "profile", "information_exponent", "generative_exponent",

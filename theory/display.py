@@ -3,7 +3,7 @@
 Result objects of the lower layers (a link profile, a prediction, a simulation result) inherit
 :class:`RichDisplay`.  They do not know how to typeset themselves: the LaTeX layer, which sits
 above them, registers a renderer per class with :func:`register` when it is imported (importing
-:mod:`theory` imports it).  So ``exponents`` never imports ``latex`` and the import graph stays
+:mod:`theory` imports it), and :mod:`theory.figures` registers the pictures (``_repr_png_``).  So ``exponents`` never imports ``latex`` and the import graph stays
 acyclic, while ``display(profile)`` in Jupyter shows the typeset profile.
 
 A class without a registered renderer displays as its ``repr`` (IPython's fallback when
@@ -20,9 +20,10 @@ _RENDERERS: dict[tuple[type, str], Callable] = {}
 
 
 def register(cls: type, kind: str, renderer: Callable) -> None:
-    """Register ``renderer(obj) -> str`` as the ``kind`` ("latex" or "html") display of ``cls``."""
-    if kind not in ("latex", "html"):
-        raise ValueError(f"kind must be 'latex' or 'html', got {kind!r}")
+    """Register ``renderer(obj)`` as the ``kind`` display of ``cls``: a ``str`` for "latex" and "html",
+    PNG ``bytes`` for "png"."""
+    if kind not in ("latex", "html", "png"):
+        raise ValueError(f"kind must be 'latex', 'html' or 'png', got {kind!r}")
     _RENDERERS[(cls, kind)] = renderer
 
 
@@ -45,3 +46,6 @@ class RichDisplay:
 
     def _repr_html_(self) -> str | None:
         return render(self, "html")
+
+    def _repr_png_(self) -> bytes | None:
+        return render(self, "png")

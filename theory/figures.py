@@ -288,3 +288,25 @@ def advice_figure(advices):
     ax.set_ylabel(f"T (samples) at d = {advices[0].d}")
     ax.legend(fontsize=7)
     return fig
+
+
+def png_bytes(fig, dpi: int = 90) -> bytes:
+    """``fig`` as PNG bytes (for notebook display)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def _register_pictures() -> None:
+    """Notebook display: a profile shows its spectrum, a prediction its exponent curve, a result its CDF."""
+    from theory.display import register
+    from theory.exponents import LinkProfile
+    from theory.predict import Prediction
+    from theory.simulate.common import SimulationResult
+
+    register(LinkProfile, "png", lambda p: png_bytes(spectrum_figure(p)))
+    register(Prediction, "png", lambda p: png_bytes(exponent_curve_figure(p)))
+    register(SimulationResult, "png", lambda r: png_bytes(simulation_figure(r)))
+
+
+_register_pictures()

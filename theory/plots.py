@@ -62,8 +62,15 @@ def verification_figure(report, prediction, path) -> str:
     import matplotlib.pyplot as plt
 
     cfg, tables = report.config, report.tables
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 4.8))
+    fig, (ax, bx, cx) = plt.subplots(1, 3, figsize=(18, 4.8))
     d0 = cfg.fig_d
+    _scaling_panel(cx, report, prediction)
+    if d0 not in report.curves:
+        ax.text(0.5, 0.5, f"no learning-rate sweep at d = {d0}:\nthe prediction has no threshold"
+                + (" (the drift does not depend on eta)" if not prediction.thresholds else ""),
+                ha="center", va="center", transform=ax.transAxes)
+        ax.set_title(f"{prediction.rule.name} SGD, {cfg.target}, d = {d0}")
+        ax.set_axis_off()
     if d0 in report.curves:
         c = report.curves[d0]
         etas, med = c.etas, c.median
@@ -111,10 +118,69 @@ def verification_figure(report, prediction, path) -> str:
     if bx.get_legend_handles_labels()[0]:
         bx.legend(fontsize=7)
     else:
-        bx.text(0.5, 0.5, "no threshold for this rule", ha="center", va="center", transform=bx.transAxes)
+        bx.text(0.5, 0.5, "no threshold for this rule:\nnothing to collapse across d", ha="center", va="center",
+                transform=bx.transAxes)
+        bx.set_axis_off()
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, dpi=DPI, format="png")
     plt.close(fig)
     atomic_write(path, buf.getvalue())
     return str(path)
+
+
+def _scaling_panel(cx, report, prediction) -> None:
+    """Median ``T`` against ``d`` for each fitted regime (small and large ``eta``), log-log.
+
+    The points are the null-controlled signal points of the scaling claims (``tag`` ``small`` or
+    ``large`` in the ``null_controls`` table). Each regime's line has the predicted slope: the
+    small-``eta`` exponent, and ``e(alpha_min)`` at the large end (times ``ln d`` where index 2
+    wins, as the claim's fit divides by it). It goes through the geometric mean of the points.
+    """
+    rows = report.tables.null_controls or []
+    drawn = False
+    for k, tag in enumerate(("small", "large")):
+        pts = sorted((r["d"], r["median"]) for r in rows if r.get("tag") == tag and r.get("median")
+                     and math.isfinite(r["median"]))
+        if len(pts) < 2:
+            continue
+        ds, med = np.array([p[0] for p in pts], float), np.array([p[1] for p in pts], float)
+        color = f"C{k}"
+        cx.plot(ds, med, "o", color=color, label=f"{tag} eta: simulated median")
+        slope = _predicted_slope(prediction, tag)
+        if slope is not None:
+            log_factor = np.log(ds) if (tag == "large" and _large_index(prediction) == 2) else np.ones_like(ds)
+            ref = np.exp(np.mean(np.log(med / log_factor) - slope * np.log(ds)))
+            cx.plot(ds, ref * ds ** slope * log_factor, "-", color=color, lw=1,
+                    label=f"{tag} eta: predicted slope {slope:g}" + (" (x ln d)" if log_factor[0] != 1 else ""))
+        drawn = True
+    cx.set_xscale("log")
+    cx.set_yscale("log")
+    cx.set_xlabel("dimension d")
+    cx.set_ylabel(f"median samples to |m| >= {report.config.m_thr}")
+    cx.set_title("T against d, per regime")
+    if drawn:
+        cx.legend(fontsize=7)
+    else:
+        cx.text(0.5, 0.5, "no scaling claim was measured", ha="center", va="center", transform=cx.transAxes)
+
+
+def _predicted_slope(prediction, tag):
+    if tag == "small":
+        e = prediction.small_lr_exponent
+        return None if e is None else float(e)
+    lo = prediction.alpha_min
+    if lo is None or not getattr(lo, "is_finite", False):
+        return None
+    try:
+        return float(prediction.exponent(lo))
+    except Exception:  # noqa: BLE001 - outside the curve's range: no line
+        return None
+
+
+def _large_index(prediction):
+    lo = prediction.alpha_min
+    for piece in prediction.pieces:
+        if getattr(lo, "is_finite", False) and piece.contains(lo):
+            return piece.index
+    return None

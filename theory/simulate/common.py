@@ -31,6 +31,7 @@ from typing import Any, Callable
 import numpy as np
 
 from theory._validate import as_int, as_real
+from theory.display import RichDisplay
 from theory.errors import TheoryInputError
 
 __all__ = [
@@ -131,7 +132,7 @@ class StepModel:
 
 
 @dataclass(frozen=True, eq=False)
-class SimulationResult:
+class SimulationResult(RichDisplay):
     """Outcome of :func:`theory.simulate.simulate`: one entry per run.
 
     Attributes
