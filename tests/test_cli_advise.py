@@ -29,3 +29,15 @@ def test_advise_json_has_the_documented_keys():
 def test_advise_refuses_bad_input_in_one_line():
     out = _advise("--rule", "all", "--target", "He3", "--d", "30", "--keep-a")
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "--rule all" in out.stderr
+
+
+def test_an_optimum_at_the_edge_of_the_grid_is_flagged():
+    """The advisor never presents a grid-edge optimum as an interior one."""
+    from theory.advise import DEFAULT_KAPPA_GRID, advise
+    from theory.predict import predict
+    from theory.rules import make_rule
+    adv = advise(predict(make_rule("online", "He3")), 30, kappas=(0.125, 0.25))
+    # with two constants every optimum is at an edge of the grid, so the note must be there
+    assert any("edge of the step-size grid" in n for n in adv.notes)
+    assert "NOTE:" in adv.text()
+    assert max(DEFAULT_KAPPA_GRID) == 8.0

@@ -87,6 +87,8 @@ class Advice:
     grid: list = field(default_factory=list)
     simulation: dict | None = None
     label: str = "numeric"
+    #: Caveats on the advice, e.g. an optimum at the edge of the searched grid.
+    notes: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """JSON-ready (strict: non-finite floats become ``None``)."""
@@ -108,6 +110,8 @@ class Advice:
                  f"winning index {self.index}, {self.regime}",
                  f"  small eta ({self.small_eta['eta']:.3g}): predicted T = {self.small_eta['predicted_T']:.4g}, "
                  f"{self.small_eta_ratio:.3g} times the advised"]
+        for note in self.notes:
+            lines.append(f"  NOTE: {note}")
         if self.simulation:
             s = self.simulation
             lines.append(f"  simulated (reduced engine, {s['runs']} runs per point): measured optimum eta = "
@@ -247,6 +251,12 @@ def advise(prediction, d: int, *, kappas=DEFAULT_KAPPA_GRID, m_thr: float = 0.5,
                     regime=_regime(prediction, d, best["eta"]),
                     small_eta={k_: small[k_] for k_ in ("eta", "gamma", "predicted_T")},
                     small_eta_ratio=small["predicted_T"] / best["predicted_T"], grid=grid)
+    if best["kappa"] in (min(kappas), max(kappas)) and len(kappas) > 1:
+        advice.notes.append(f"the optimum is at the edge of the step-size grid (kappa = {best['kappa']:g}): the "
+                            f"predicted optimum may lie beyond it, and the diffusion prediction is least reliable "
+                            f"at large steps; check with --simulate")
+    if best is grid[0] or best is grid[-1]:
+        advice.notes.append("the optimum is at an end of the learning-rate grid (the curve may be flat there)")
     if simulate:
         advice.simulation = _check(prediction, case, advice, runs=runs, seed=seed, max_steps=max_steps,
                                    m_thr=m_thr, start=start, progress=progress)
