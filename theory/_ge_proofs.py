@@ -267,7 +267,7 @@ def _poly_pp(e):
             expr = -expr
             const = const * (-1) ** mult
         out[sp.expand(expr)] = out.get(sp.expand(expr), 0) + sp.Integer(mult)
-    return _PP(sp.sympify(const), out, sp.Integer(0))
+    return _PP(const, out, sp.Integer(0))  # factor_list's content is already a SymPy number
 
 
 def _pp(e):

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from theory._validate import as_int
 from theory.errors import PredictionError
 
 __all__ = ["Advice", "advise", "DEFAULT_KAPPA_GRID"]
@@ -141,8 +142,7 @@ def _predicted(prediction, case, d, eta, kappa, *, m_thr, start):
     from theory.predict import step_size
     from theory.simulate.cases import model_for
 
-    gamma0, _ = step_size(prediction, d, eta, 0.125)
-    gamma = gamma0 * kappa / 0.125
+    gamma = step_size(prediction, d, eta, kappa).gamma
     model = model_for(case, eta, d)
     try:
         t = float(mean_hitting_time(model.target, model.kernel, d=d, gamma=gamma, m_thr=m_thr, noise=model.noise,
@@ -200,9 +200,7 @@ def advise(prediction, d: int, *, kappas=DEFAULT_KAPPA_GRID, m_thr: float = 0.5,
     """
     from theory.predict import theorem_time
 
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 3:
-        raise PredictionError(f"d must be an integer >= 3, got {d!r}")
-    d = int(d)
+    d = as_int(d, "d", lo=3, error=PredictionError)
     rule = prediction.rule
     lo, _why = rule.eta_range
     eta_max = 1.0 if lo == -math.inf or not lo.is_finite else float(d) ** (-float(lo))

@@ -106,7 +106,7 @@ def best_exponent(prediction) -> tuple[sp.Expr, sp.Expr | None, bool]:
         for value, at, closed in cand:
             key = (value, 0 if closed else 1)
             if best is None or key < (best[0], 0 if best[2] else 1):
-                best = (sp.nsimplify(value), at, closed)
+                best = (value, at, closed)
     return best
 
 

@@ -5,12 +5,11 @@ The figures read result objects by attribute and never import the layers that bu
 """
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
 
-from theory._io import atomic_write
+from theory.figures import save_png
 from theory.predict import numeric_coefficients, theorem_time
 
 __all__ = ["verification_figure"]
@@ -122,11 +121,10 @@ def verification_figure(report, prediction, path) -> str:
                 transform=bx.transAxes)
         bx.set_axis_off()
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, dpi=DPI, format="png")
-    plt.close(fig)
-    atomic_write(path, buf.getvalue())
-    return str(path)
+    try:
+        return save_png(fig, path, dpi=DPI)
+    finally:
+        plt.close(fig)
 
 
 def _scaling_panel(cx, report, prediction) -> None:

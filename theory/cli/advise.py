@@ -6,8 +6,8 @@ mathematics lives here.
 """
 from __future__ import annotations
 
-from theory.cli.common import (UsageError, add_json_flag, add_rule_options, check_output_path, emit, int_in,
-                               rule_from_args)
+from theory.cli.common import (UsageError, add_json_flag, add_plot_flag, add_rule_options, check_output_path, emit,
+                               int_in, rule_from_args)
 
 __all__ = ["add_parser", "run", "PAPER_RULES"]
 
@@ -42,9 +42,7 @@ def add_parser(sub):
                    help="runs per point of the --simulate check (an integer in 2..10^5; default 64)")
     p.add_argument("--seed", type=int_in(0, 2**63 - 1, "--seed"), default=0,
                    help="seed of the --simulate check (default 0)")
-    p.add_argument("--plot", default=None, metavar="FILE",
-                   help="draw the predicted T(eta) (and the simulated means with --simulate) as a PNG "
-                        "(default: no picture)")
+    add_plot_flag(p, "the predicted T(eta) (and the simulated means with --simulate)")
     add_json_flag(p)
     p.set_defaults(run=run)
     return p

@@ -20,7 +20,7 @@ from theory.errors import TheoryInputError
 
 __all__ = ["UsageError", "CommandError", "Parser", "int_in", "float_arg", "JSON_ENCODING", "to_json", "emit",
            "add_json_flag", "LINK_HELP", "RULE_OPTIONS", "add_rule_options", "given_rule_options",
-           "rule_from_args", "check_output_path"]
+           "rule_from_args", "check_output_path", "add_plot_flag"]
 
 #: Stated in every ``--json`` object.
 JSON_ENCODING = ("RFC 8259 JSON; a number that is infinite, unbounded or undefined (NaN) is written as null "
@@ -212,6 +212,11 @@ def emit(obj, as_json: bool, text: str) -> None:
 def add_json_flag(p) -> None:
     """Add ``--json`` to the sub-parser ``p``."""
     p.add_argument("--json", action="store_true", help="one JSON object on stdout (default: a text report)")
+
+
+def add_plot_flag(p, what: str) -> None:
+    """Add ``--plot FILE`` to the sub-parser ``p``: "also draw ``what`` as a PNG"."""
+    p.add_argument("--plot", default=None, metavar="FILE", help=f"also draw {what} as a PNG (default: no picture)")
 
 
 #: The ``make_rule`` keyword options that have hand-written command-line flags below.

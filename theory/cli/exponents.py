@@ -5,7 +5,7 @@ Role: parse ``LINK [--noise S] [--kmax K] [--powers J] [--json]`` and print
 """
 from __future__ import annotations
 
-from theory.cli.common import LINK_HELP, add_json_flag, check_output_path, emit, float_arg, int_in
+from theory.cli.common import LINK_HELP, add_json_flag, add_plot_flag, check_output_path, emit, float_arg, int_in
 
 __all__ = ["add_parser", "run"]
 
@@ -32,9 +32,7 @@ def add_parser(sub):
                    help="list u_0..u_kmax (an integer in 1..200; default 10)")
     p.add_argument("--powers", type=int_in(1, 12, "--powers"), default=3,
                    help="power exponents p_1..p_K, p_j = IE(E[y^j | z]) (K an integer in 1..12; default 3)")
-    p.add_argument("--plot", default=None, metavar="FILE",
-                   help="also draw the Hermite spectrum |u_k| sqrt(k!) (exact and numeric marked, exponents "
-                        "annotated) as a PNG (default: no picture)")
+    add_plot_flag(p, "the Hermite spectrum |u_k| sqrt(k!) (exact and numeric marked, exponents annotated)")
     add_json_flag(p)
     p.set_defaults(run=run)
     return p

@@ -6,8 +6,8 @@ lives here.
 """
 from __future__ import annotations
 
-from theory.cli.common import (UsageError, add_json_flag, add_rule_options, check_output_path, emit, float_arg, int_in,
-                               rule_from_args)
+from theory.cli.common import (UsageError, add_json_flag, add_plot_flag, add_rule_options, check_output_path, emit,
+                               float_arg, int_in, rule_from_args)
 
 __all__ = ["add_parser", "run"]
 
@@ -36,9 +36,8 @@ def add_parser(sub):
     p.add_argument("--eta", type=float_arg("--eta", positive=True), default=None,
                    help="learning rate at the finite --d, within the rule's valid range (a number > 0; needs --d; "
                         "default: none)")
-    p.add_argument("--plot", default=None, metavar="FILE",
-                   help="also draw the exponent curve e(alpha) (each index's line, the envelope, the thresholds "
-                        "and the lower bounds) and, with --d, T(eta) at that d, as a PNG (default: no picture)")
+    add_plot_flag(p, "the exponent curve e(alpha) (each index's line, the envelope, the thresholds and the lower "
+                     "bounds) and, with --d, T(eta) at that d,")
     add_json_flag(p)
     p.set_defaults(run=run)
     return p

@@ -7,8 +7,8 @@ here.
 """
 from __future__ import annotations
 
-from theory.cli.common import (UsageError, add_json_flag, add_rule_options, check_output_path, emit, float_arg, int_in,
-                               rule_from_args)
+from theory.cli.common import (UsageError, add_json_flag, add_plot_flag, add_rule_options, check_output_path, emit,
+                               float_arg, int_in, rule_from_args)
 
 __all__ = ["add_parser", "run", "SIMULATE_WORK_LIMIT", "SIMULATE_CONVENTIONS"]
 
@@ -67,10 +67,8 @@ def add_parser(sub):
                    help="uniform on the sphere; positive: the same conditioned on m0 > 0 (the hemisphere of theta, "
                         "where runs do not stall at a negative trap); fixed: m0 = d^-1/2 (default positive)")
     p.add_argument("--null", action="store_true", help="null control: labels independent of x (default: off)")
-    p.add_argument("--plot", default=None, metavar="FILE",
-                   help="also draw the empirical distribution of the hitting times (censoring marked) and the "
-                        "overlap paths m_t of 4 illustrative runs (fresh runs of the same chain, seed + 1) as a "
-                        "PNG (default: no picture)")
+    add_plot_flag(p, "the empirical distribution of the hitting times (censoring marked) and the overlap paths "
+                     "m_t of 4 illustrative runs (fresh runs of the same chain, seed + 1)")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar on stderr (default: shown when a simulation takes over three seconds)")
     add_json_flag(p)

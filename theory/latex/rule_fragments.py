@@ -294,7 +294,7 @@ def bounds_latex(bounds) -> str:
     gaps = bounds.gaps()
 
     def cell(value):
-        return "undecided" if value is None else "$" + printer._print(sp.sympify(value)) + "$"
+        return "undecided" if value is None else "$" + printer._print(value) + "$"
     rows = [("information-theoretic", "$1$", bounds.information_theoretic, "information_theoretic",
              "every estimator"),
             ("SQ / low-degree", r"$\max(1, k^*/2)$", bounds.sq, "sq", "SQ and low-degree algorithms"),

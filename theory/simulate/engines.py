@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from theory._validate import as_real
+
 from .common import (
     DEFAULT_START,
     Progress,
@@ -147,7 +149,7 @@ def simulate(
     if isinstance(model, Rule):
         if eta is None:
             raise SimulationInputError("simulating a Rule needs its learning rate: pass eta=...")
-        model = step_model(model, check_nonnegative_eta(eta), d)
+        model = step_model(model, as_real(eta, "eta", lo=0, error=SimulationInputError), d)
     elif eta is not None:
         raise SimulationInputError("eta applies only when model is a Rule (a StepModel already has its eta)")
     model = check_model(model)
@@ -263,10 +265,3 @@ def one_step_increments(
     ss = as_seed_sequence(seed)
     fn = full_increments if engine == "full" else reduced_increments
     return fn(model, d, gamma, m, a, ss, samples, null=null)
-
-
-def check_nonnegative_eta(eta) -> float:
-    """A rule's learning rate: a finite number ``>= 0``."""
-    from theory._validate import as_real
-
-    return as_real(eta, "eta", lo=0, error=SimulationInputError)

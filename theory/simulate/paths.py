@@ -2,9 +2,11 @@
 
 The engines return only hitting times. For a picture, :func:`overlap_paths` runs a few
 independent runs of the same reduced chain and records ``m_t`` at about ``points``
-log-spaced times. It uses the one step of :mod:`theory.simulate.step`, with fresh samples from
-its own seed. These are illustrative runs of the same law, not the runs whose hitting times a
-:class:`~theory.simulate.common.SimulationResult` holds, and a caller labels them so.
+log-spaced times. It uses the reduced engine's start law and step
+(:func:`~theory.simulate.reduced.reduced_start`, :func:`~theory.simulate.reduced.reduced_step`)
+with fresh samples from its own seed. These are illustrative runs of the same law, not the runs
+whose hitting times a :class:`~theory.simulate.common.SimulationResult` holds, and a caller
+labels them so.
 
 Each run stops at weak recovery, at divergence, or at ``max_steps``.
 """
@@ -14,23 +16,13 @@ from __future__ import annotations
 import numpy as np
 
 from theory.simulate.common import SimulationInputError, StepModel, check_int, check_positive, check_threshold
-from theory.simulate.step import overlap_geometry, overlap_update, reached, step_is_finite
+from theory.simulate.reduced import reduced_start, reduced_step
+from theory.simulate.step import reached, step_is_finite
 
 __all__ = ["overlap_paths", "PATH_STEP_LIMIT"]
 
 #: Longest path recorded (steps): a picture needs no more, and the loop is per step in numpy.
 PATH_STEP_LIMIT = 2_000_000
-
-
-def _start(rng, d: int, n: int, start: str) -> np.ndarray:
-    g1 = rng.standard_normal(n)
-    rest = rng.chisquare(d - 1, n)
-    m0 = g1 / np.sqrt(g1 * g1 + rest)
-    if start == "positive":
-        return np.abs(m0)
-    if start == "fixed":
-        return np.full(n, d ** -0.5)
-    return m0
 
 
 def overlap_paths(model: StepModel, d: int, gamma: float, *, runs: int = 4, seed: int = 0, max_steps: int = 200_000,
@@ -74,7 +66,7 @@ def overlap_paths(model: StepModel, d: int, gamma: float, *, runs: int = 4, seed
                                    f"got {max_steps}")
     m_thr = check_threshold(m_thr)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 1]))
-    m = _start(rng, d, runs, start)
+    m = np.array([reduced_start(rng, rng, d, start) for _ in range(runs)])
     a = np.full(runs, float(model.a0))
     alive = ~reached(m, m_thr, signed)
     marks = set(np.unique(np.geomspace(1, max_steps, points).astype(np.int64)).tolist())
@@ -91,9 +83,7 @@ def overlap_paths(model: StepModel, d: int, gamma: float, *, runs: int = 4, seed
         for k in range(n):
             u = U[k]
             y = model.target(u) + (model.noise * Zeta[k] if Zeta is not None else 0.0)
-            z, q = overlap_geometry(m, u, G[k], R[k])
-            psi, a_next = model.kernel(y, z, q, a)
-            m_new, den = overlap_update(m, u, z, q, psi, gamma)
+            m_new, a_next, den = reduced_step(m, a, u, G[k], R[k], y, model.kernel, gamma)
             ok = step_is_finite(m_new, den, a_next)
             m = np.where(alive & ok, m_new, m)
             a = np.where(alive & ok, a_next, a)
