@@ -266,3 +266,60 @@ def test_assembly_lists_what_the_sizes_cannot_measure_as_skips_and_the_verdict_i
     assert claims[0].status == "pass" and claims[-1].status == "pass"
     assert report.verdict == "incomplete" and not report.passed
     assert tables.crossing is None and tables.windows is None
+
+
+# ------------------------------------------------------------------------- constants (diffusion means)
+def _const_rows(factor=1.0, n=400, ds=(50, 100, 200), etas=(0.01, 0.1, 1.0), seed=0):
+    """Exponential hitting times with mean 100 d, a prediction ``factor`` times the true mean."""
+    rng = np.random.default_rng(seed)
+    return [{"d": d, "eta": e, "diffusion_mean": factor * 100.0 * d, "times": rng.exponential(100.0 * d, n)}
+            for d in ds for e in etas]
+
+
+def _constants(rows, B=200):
+    from theory.verify import ConstantsClaim, PlanConstants
+    return ConstantsClaim(rows, PlanConstants(), seed=3, B=B).evaluate()
+
+
+def test_constants_claim_passes_a_prediction_right_to_10_percent():
+    # 400 exponential runs: SE of each mean is 5%, so the rms of 9 log ratios resolves 0.095 well below ln 1.25
+    claim, table = _constants(_const_rows(1.10))
+    assert claim.status == "pass", claim.detail
+    assert abs(claim.measured - math.log(1.10)) < 3 * claim.se
+    assert all(r["status"] == "ok" for r in table)
+
+
+def test_constants_claim_fails_a_prediction_off_by_a_factor_2():
+    # ln 2 = 0.69 against ln 1.25 + 3 SE = 0.37: every point is outside unless its mean is 7 SE off
+    claim, table = _constants(_const_rows(2.0))
+    assert claim.status == "fail"
+    assert "outside the band" in claim.detail
+    assert all(r["status"] == "outside" for r in table)
+
+
+def test_constants_claim_fails_one_point_off_by_a_factor_3():
+    rows = _const_rows(1.0)
+    rows[4]["diffusion_mean"] *= 3
+    claim, table = _constants(rows)
+    assert claim.status == "fail" and [r["status"] for r in table].count("outside") == 1
+
+
+def test_constants_claim_cannot_pass_on_noisy_means():
+    # 8 runs a point: SE of a mean ~35%, so rms + 3 SE cannot be resolved below ln 1.25 even when exact
+    claim, _ = _constants(_const_rows(1.0, n=8))
+    assert claim.status == "fail" and "exceeds ln 1.25" in claim.detail
+
+
+def test_constants_claim_exclusions_are_the_fixed_rules():
+    rows = _const_rows(1.0, ds=(25, 50, 100, 200))
+    rows[-1]["times"][0] = np.inf  # a censored run
+    rows[0]["diffusion_mean"] *= 5  # at d = 25: excluded, so it cannot fail the claim
+    claim, table = _constants(rows)
+    status = [r["status"] for r in table]
+    assert status[:3] == ["excluded: d < 50"] * 3 and status[-1] == "excluded: censored runs"
+    assert claim.status == "pass" and "4 excluded" in claim.detail
+
+
+def test_constants_claim_needs_three_dimensions():
+    claim, _ = _constants(_const_rows(1.0, ds=(50, 100)))
+    assert claim.status == "skip" and "needs 3" in claim.detail

@@ -392,3 +392,26 @@ def test_default_pool_never_exceeds_the_available_cores():
     assert 1 <= n <= (os.cpu_count() or 1)
     if hasattr(os, "sched_getaffinity"):
         assert n == len(os.sched_getaffinity(0))
+
+
+def test_serial_executor_gives_the_pool_records_in_this_process(tmp_path, reference):
+    from theory.simulate.sweep import SerialExecutor
+    with SerialExecutor() as ex:
+        assert run_sweep(POINTS, sim_point, tmp_path, executor=ex, progress=False) == reference
+    with SerialExecutor() as ex:
+        fut = ex.submit(int, "x")
+        assert isinstance(fut.exception(), ValueError)
+
+
+def test_cost_orders_submission_but_never_the_records(tmp_path, reference):
+    seen = []
+
+    class Recording(ThreadPoolExecutor):
+        def submit(self, fn, *args, **kwargs):
+            seen.append(args[1]["runs"])
+            return super().submit(fn, *args, **kwargs)
+
+    with Recording(1) as ex:
+        recs = run_sweep(POINTS, sim_point, tmp_path, executor=ex, progress=False, cost=lambda p: p["runs"])
+    assert recs == reference
+    assert seen == sorted(seen, reverse=True)

@@ -84,9 +84,12 @@ def verification_figure(report, prediction, path) -> str:
                   if r["null_median"] and math.isfinite(r["null_median"])]
             if nm:
                 ax.plot(*zip(*nm), "x", color="0.5", label="null control (median)")
-        if tables.diffusion:
-            ax.plot([r["eta"] for r in tables.diffusion], [r["diffusion_mean"] for r in tables.diffusion], "s",
+        diff = [r for r in tables.diffusion or [] if r.get("d", c.d) == c.d]
+        if diff:
+            ax.plot([r["eta"] for r in diff], [r["diffusion_mean"] for r in diff], "s",
                     mfc="none", color="C3", label="diffusion prediction (mean)")
+            sim = [(r["eta"], r["simulated_mean"]) for r in diff if r["simulated_mean"] is not None]
+            ax.plot(*zip(*sim), ".", color="C3", label="simulated mean")
         if tables.tuned:
             ok = [r for r in tables.tuned if r["median"] is not None]
             ax.plot([r["eta"] for r in ok], [r["median"] for r in ok], "^--", color="C2", label="tuned gamma (median)")

@@ -119,6 +119,10 @@ def run(args) -> int:
             from concurrent.futures import ProcessPoolExecutor
 
             executor = ProcessPoolExecutor(max_workers=workers)
+        else:  # one worker means this process, not a pool sized by the sweep
+            from theory.simulate.sweep import SerialExecutor
+
+            executor = SerialExecutor()
     try:
         report = verify(cfg, out_dir=args.out, executor=executor, resume=args.resume,
                         progress=not args.no_progress and not args.json)

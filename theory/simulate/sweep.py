@@ -53,7 +53,7 @@ from theory._io import atomic_write, json_default
 from .common import SimulationInputError
 
 __all__ = ["run_sweep", "point_seed", "point_id", "canonical_json", "load_records", "SweepError",
-           "available_cores", "read_regular_file", "file_kind"]
+           "available_cores", "read_regular_file", "file_kind", "SerialExecutor"]
 
 #: Largest saved point file that resume reads back (an internal limit: a simulation point with 100 000
 #: runs is about 40 MB); a larger file is recomputed, not read.
@@ -158,6 +158,30 @@ def _finite_or_none(obj):
     if isinstance(obj, dict):
         return {k: _finite_or_none(v) for k, v in obj.items()}
     return obj
+
+
+class SerialExecutor(cf.Executor):
+    """An executor that runs each submitted call at once, in the calling process (one worker).
+
+    ``run_sweep(..., executor=SerialExecutor())`` is the one-worker sweep: no child process, so
+    its wall time is the single-core baseline that a pool's speed-up is measured against.
+
+    Examples
+    --------
+    >>> with SerialExecutor() as ex:
+    ...     ex.submit(pow, 2, 10).result()
+    1024
+    """
+
+    def submit(self, fn, /, *args, **kwargs):
+        fut: cf.Future = cf.Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - delivered through the future, as a pool would
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            fut.set_exception(exc)
+        return fut
 
 
 def available_cores() -> int:
@@ -376,6 +400,7 @@ def run_sweep(
     progress: bool = True,
     validate: Callable[[dict, list], str | None] | None = None,
     stats: dict | None = None,
+    cost: Callable[[dict], float] | None = None,
 ) -> list[dict]:
     """Evaluate ``point_fn`` on every point, in parallel, saving each point as it finishes.
 
@@ -406,6 +431,10 @@ def run_sweep(
         Filled with ``reused`` (points taken from disk), ``computed`` (points evaluated) and
         ``rejected`` (a list of ``{"id", "reason"}`` for saved points that failed a check and were
         recomputed). Without it, a rejected point raises a warning instead.
+    cost : callable, optional
+        ``cost(point) -> float``, an estimate of a point's work: points are submitted costliest
+        first, so the longest point does not start last and leave the other workers idle. The
+        order of submission never changes a record (each point seeds itself).
 
     Returns
     -------
@@ -455,6 +484,8 @@ def run_sweep(
                 if stats is None:
                     warnings.warn(f"ignoring saved point {store.point_path(i)}: {reason}; it will be recomputed")
     pending = [i for i in range(len(points)) if i not in store.records]
+    if cost is not None:
+        pending.sort(key=lambda i: -float(cost(points[i])))
     if stats is not None:
         stats.update(reused=len(points) - len(pending), computed=len(pending), rejected=rejected)
 

@@ -69,7 +69,7 @@ Modules (data flows down the list; nothing here imports :mod:`theory.plots` exce
 """
 from __future__ import annotations
 
-from theory.verify.claims import (Bootstrap, Claim, NullControlClaim, NullControls, ScalingClaim, Sweep,
+from theory.verify.claims import (Bootstrap, Claim, ConstantsClaim, NullControlClaim, NullControls, ScalingClaim, Sweep,
                                   ThresholdClaim, WindowSlopeClaim, judge, skip)
 from theory.verify.config import (CONFIG_FILE, CONFIG_FORMAT, DEFAULT, JSON_CONVENTIONS, MAX_STEPS_PER_RUN,
                                   NULL_FACTOR, QUICK, Z_TOL, VerifyConfig, VerifyError, config_hash, default_out_dir)
@@ -82,7 +82,7 @@ from theory.verify.stats import fit_break
 __all__ = ["VerifyConfig", "Claim", "VerifyReport", "verify", "DEFAULT", "QUICK", "config_hash",
            "default_out_dir", "JSON_CONVENTIONS", "VerifyError", "assess", "VerifyTables", "SweepCurve", "Plan",
            "PlanConstants", "make_plan", "Bootstrap", "ScalingClaim", "ThresholdClaim", "WindowSlopeClaim",
-           "NullControls", "NullControlClaim", "Sweep", "judge", "skip", "fit_break", "allowed_indices",
+           "NullControls", "NullControlClaim", "ConstantsClaim", "Sweep", "judge", "skip", "fit_break", "allowed_indices",
            "side_slopes", "eta_star", "is_eta_independent", "is_numeric", "CONFIG_FILE", "CONFIG_FORMAT",
            "MAX_STEPS_PER_RUN", "NULL_FACTOR", "Z_TOL"]
 

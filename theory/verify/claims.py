@@ -9,7 +9,13 @@ measurement can tell the prediction from its alternative (:func:`judge`).
 Kinds
     :class:`ScalingClaim` (exponent of ``T`` in ``d``), :class:`ThresholdClaim` (how the break
     ``eta_b(d)`` moves with ``d``), :class:`WindowSlopeClaim` (slope of ``T`` in ``eta`` on one
-    side of the break) and :class:`NullControlClaim` (every point used beats its null run).
+    side of the break), :class:`NullControlClaim` (every point used beats its null run) and
+    :class:`ConstantsClaim` (the diffusion's mean hitting time against the simulated mean: the
+    constants, not only the exponents; judged on means, with their own bootstrap).
+
+Size: about 600 lines, one concept (a claim kind is an estimator plus its judgement, and the
+kinds share the bootstrap and the judging rule); each class is short, and most of the length is
+the docstrings that state each rule fixed before the run.
 """
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ from theory.verify.records import median, null_point, point_key
 from theory.verify.stats import fit_break, log_slope, standard_error
 
 __all__ = ["Claim", "judge", "skip", "Bootstrap", "Sweep", "ScalingClaim", "ThresholdClaim", "WindowSlopeClaim",
-           "NullControls", "NullControlClaim"]
+           "NullControls", "NullControlClaim", "ConstantsClaim"]
 
 
 @dataclass
@@ -494,3 +500,116 @@ class NullControlClaim:
         n_ok = len(rows) - len(bad)
         return Claim(self.name, "all", float(n_ok), None, not bad,
                      f"{n_ok}/{len(rows)} points pass" + (f"; failing: {'; '.join(bad[:6])}" if bad else "")), rows
+
+
+class ConstantsClaim:
+    """The finite-``d`` prediction of the mean hitting time (the diffusion) against simulation.
+
+    For each point ``i`` with a diffusion mean ``P_i`` and simulated hitting times, the log ratio
+    ``l_i = ln(P_i / mean_i)`` has standard error ``s_i = SE(mean_i) / mean_i``.  The rules, fixed
+    before the run (:class:`~theory.verify.plan.PlanConstants`):
+
+    * a point is **excluded**, and listed with the reason, when ``d < constants_min_d`` (the
+      diffusion is a large-``d`` limit) or when a run is censored (the mean of a sample with
+      censored runs is not measurable: the heavy-tailed region, near the crossing, where runs
+      wander to the drift's negative trap);
+    * every included point must be consistent with the band: ``|l_i| <= ln(band) + 3 s_i``;
+    * the systematic error, the bias-corrected root mean square ``S = sqrt(mean(l_i^2 - s_i^2))``
+      (``0`` when negative), must be resolved below the band: ``S + 3 SE(S) <= ln(band)``, with
+      ``SE(S)`` from resampling the runs within every point.  A noisy measurement cannot pass;
+    * at least three distinct ``d`` are included.
+
+    Parameters
+    ----------
+    rows : list of dict
+        ``{"d", "eta", "diffusion_mean", "times"}`` (``times``: the point's hitting times, ``inf``
+        for censored runs).
+    constants : PlanConstants
+        Band, smallest ``d`` and the bootstrap stream.
+    seed, B : int
+        The configuration's seed and the bootstrap resamples.
+
+    Examples
+    --------
+    Means that agree with the prediction to 5%, at three dimensions:
+
+    >>> rng = np.random.default_rng(0)
+    >>> rows = [{"d": d, "eta": e, "diffusion_mean": 1.05 * 100.0 * d,
+    ...          "times": rng.exponential(100.0 * d, 400)} for d in (50, 100, 200) for e in (0.1, 1.0)]
+    >>> claim, table = ConstantsClaim(rows, PlanConstants(), seed=1, B=200).evaluate()
+    >>> claim.status, [r["status"] for r in table][:2]
+    ('pass', ['ok', 'ok'])
+    >>> rows[0]["diffusion_mean"] *= 3
+    >>> ConstantsClaim(rows, PlanConstants(), seed=1, B=200).evaluate()[0].status
+    'fail'
+    """
+
+    def __init__(self, rows: list, constants: PlanConstants, seed: int, B: int):
+        self.rows, self.c, self.seed, self.B = rows, constants, seed, B
+
+    @property
+    def name(self) -> str:
+        return f"diffusion mean hitting time within {round((self.c.constants_band - 1) * 100)}% (rms log error)"
+
+    def _excluded(self, r: dict) -> str | None:
+        if r["d"] < self.c.constants_min_d:
+            return f"excluded: d < {self.c.constants_min_d}"
+        if not np.all(np.isfinite(r["times"])):
+            return "excluded: censored runs"
+        if not (math.isfinite(r["diffusion_mean"]) and r["diffusion_mean"] > 0):
+            return "excluded: no diffusion mean"
+        return None
+
+    @staticmethod
+    def _rms(l2_minus_s2: np.ndarray) -> float:
+        return math.sqrt(max(0.0, float(np.mean(l2_minus_s2))))
+
+    def evaluate(self) -> tuple[Claim, list]:
+        """``(claim, table rows)``; every row carries its ratio, SE and status."""
+        band = math.log(self.c.constants_band)
+        table, used = [], []
+        for r in self.rows:
+            t = np.asarray(r["times"], float)
+            fin = t[np.isfinite(t)]
+            mean = float(fin.mean()) if fin.size else float("nan")
+            se = float(fin.std(ddof=1) / math.sqrt(fin.size)) if fin.size > 1 else float("nan")
+            why = self._excluded(r)
+            ratio = r["diffusion_mean"] / mean if fin.size and mean > 0 else float("nan")
+            status = why
+            if why is None:
+                l_, s_ = math.log(ratio), se / mean
+                status = "ok" if abs(l_) <= band + Z_TOL * s_ else "outside"
+                used.append((t, r["diffusion_mean"]))
+            table.append({"d": r["d"], "eta": r["eta"], "diffusion_mean": r["diffusion_mean"],
+                          "simulated_mean": mean if fin.size else None, "se": se if fin.size > 1 else None,
+                          "ratio": ratio if math.isfinite(ratio) else None, "status": status})
+        predicted = f"<= {band:.3f}"
+        n_d = len({row["d"] for row in table if row["status"] in ("ok", "outside")})
+        if n_d < 3:
+            return skip(self.name, predicted, f"{n_d} dimension(s) with d >= {self.c.constants_min_d} and no "
+                                              f"censored run; the claim needs 3"), table
+
+        def stat(samples) -> float:
+            return self._rms(np.array([math.log(p / x.mean()) ** 2 - x.var(ddof=1) / x.size / x.mean() ** 2
+                                       for x, p in samples]))
+
+        measured = stat(used)
+        rng = np.random.default_rng(np.random.SeedSequence([self.seed, self.c.constants_stream]))
+        reps = [stat([(t[rng.integers(0, t.size, t.size)], p) for t, p in used]) for _ in range(self.B)]
+        se = standard_error(reps, self.c.min_finite_replicates)
+        outside = [row for row in table if row["status"] == "outside"]
+        ok_rows = [row for row in table if row["status"] in ("ok", "outside")]
+        worst = max(ok_rows, key=lambda row: abs(math.log(row["ratio"])))
+        n_ex = len(table) - len(ok_rows)
+        detail = (f"{len(ok_rows)} points at d = {', '.join(map(str, sorted({r['d'] for r in ok_rows})))}, "
+                  f"ratios diffusion/simulated {min(r['ratio'] for r in ok_rows):.3f} to "
+                  f"{max(r['ratio'] for r in ok_rows):.3f} (worst {worst['ratio']:.3f} at d = {worst['d']}, "
+                  f"eta = {worst['eta']:.3g}); {n_ex} excluded by the rules fixed in advance (see the table)")
+        if se is None:
+            return Claim(self.name, predicted, measured, None, False, "FAIL: not measurable; " + detail), table
+        passed = not outside and measured + Z_TOL * se <= band
+        if outside:
+            detail = f"FAIL: {len(outside)} point(s) outside the band beyond 3 SE; " + detail
+        elif not passed:
+            detail = f"FAIL: rms + 3 SE = {measured + Z_TOL * se:.3f} exceeds ln {self.c.constants_band:g}; " + detail
+        return Claim(self.name, predicted, measured, se, passed, detail), table

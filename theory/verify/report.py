@@ -39,7 +39,8 @@ class VerifyTables:
     traps : list or None
         The stable zero of the drift at negative ``m``, per ``eta`` of the figure.
     diffusion : list or None
-        The diffusion prediction of the mean hitting time (informational).
+        The diffusion prediction of the mean hitting time at every swept point, against the
+        simulated mean (the constants claim's table).
     tuned : list or None
         The per-point tuned ``gamma`` (informational).
 
@@ -72,7 +73,9 @@ class VerifyTables:
             "figure1": f"Figure 1 data at d = {self.fig_d} (rule-of-thumb gamma)",
             "traps": f"stable zero m_c of the drift in (-{self.m_thr}, 0): runs started with m0 < 0 stall there "
                      f"(exact drift polynomial; why the default start is the theta hemisphere)",
-            "diffusion": f"diffusion prediction of the mean hitting time at d = {self.fig_d} (informational)",
+            "diffusion": "constants: the diffusion's mean hitting time against the simulated mean (+- its SE) at every "
+                         "swept point; status ok = inside the 25% band up to 3 SE; exclusions are the rules fixed "
+                         "before the run",
             "tuned": f"per-point tuned gamma at d = {self.fig_d} (kappa <= 1, null-controlled; informational)",
         }
 

@@ -15,13 +15,10 @@ import numpy as np
 
 from theory._io import atomic_write
 from theory.diffusion import mean_hitting_time, one_step_moments
-from theory.drift import psi_moment
-from theory.errors import TheoryInputError
-from theory.predict import Prediction, negative_traps, numeric_coefficients, predict, step_size, theorem_time
+from theory.predict import negative_traps, predict, step_size, theorem_time
 from theory.simulate.cases import check_records, model_for, rule_for, simulate_point
 from theory.simulate.sweep import read_regular_file, run_sweep
-from theory.symbols import D, ETA
-from theory.verify.claims import (Bootstrap, NullControlClaim, NullControls, ScalingClaim, Sweep,
+from theory.verify.claims import (Bootstrap, ConstantsClaim, NullControlClaim, NullControls, ScalingClaim, Sweep,
                                   ThresholdClaim, WindowSlopeClaim, skip)
 from theory.verify.config import (CONFIG_FILE, CONFIG_FORMAT, DEFAULT, MAX_STEPS_PER_RUN, NULL_FACTOR, VerifyConfig,
                                   VerifyError, config_dict, config_hash, default_out_dir)
@@ -93,8 +90,9 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
     groups = group(sweeps(plan.points, "signal") if plan.points else [])
     null_points = [q for q in map(NullControls(groups, {}, cfg.null_runs).point, plan.points) if q is not None]
     null_groups = group(sweeps(null_points, "null") if null_points else [])
-    claims, tables = assess(plan, groups, null_groups)
-    _informational_tables(plan, groups, NullControls(groups, null_groups, cfg.null_runs), tables, sweeps)
+    means = _diffusion_means(plan, executor) if cfg.diffusion else None
+    claims, tables = assess(plan, groups, null_groups, means)
+    _informational_tables(plan, groups, NullControls(groups, null_groups, cfg.null_runs), tables, sweeps, executor)
 
     numeric = is_numeric(pred)
     report = VerifyReport(cfg, describe(cfg, pred, numeric), claims, tables, None, str(out), sweeps.stats, numeric,
@@ -110,7 +108,8 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
     return report
 
 
-def assess(plan: Plan, groups: dict, null_groups: dict) -> tuple[list, VerifyTables]:
+def assess(plan: Plan, groups: dict, null_groups: dict, diffusion_means: dict | None = None
+           ) -> tuple[list, VerifyTables]:
     """The claims the plan implies, judged on the records; and the tables they fill.
 
     Parameters
@@ -120,6 +119,9 @@ def assess(plan: Plan, groups: dict, null_groups: dict) -> tuple[list, VerifyTab
     groups, null_groups : dict
         ``point_key -> hitting times`` of the signal points and of their null controls
         (:func:`theory.verify.records.group` of the sweeps' records).
+    diffusion_means : dict, optional
+        ``point_key -> the diffusion's mean hitting time`` of the sweep points: adds the constants
+        claim (:class:`~theory.verify.claims.ConstantsClaim`) and its table.
 
     Returns
     -------
@@ -155,7 +157,56 @@ def assess(plan: Plan, groups: dict, null_groups: dict) -> tuple[list, VerifyTab
     claims = _exponent_claims(plan, boot, used) + _threshold_claims(plan, boot, used, tables)
     null_claim, tables.null_controls = NullControlClaim(dedupe(used), nulls).evaluate()
     claims.append(null_claim)
+    if diffusion_means:
+        rows = [{"d": p["d"], "eta": p["eta"], "diffusion_mean": diffusion_means[point_key(p)],
+                 "times": groups[point_key(p)]} for p in _sweep_points_of(plan)]
+        constants_claim, tables.diffusion = ConstantsClaim(rows, plan.constants, cfg.seed, cfg.bootstrap).evaluate()
+        claims.insert(len(claims) - 1, constants_claim)
     return claims, tables
+
+
+def _sweep_points_of(plan: Plan) -> list:
+    """The swept points, by ``d`` then ``eta`` (the constants claim's points)."""
+    return [find_point(plan.points, d, e, "sweep") for d in sorted(plan.sweep_etas) for e in plan.sweep_etas[d]]
+
+
+def _run_all(executor, fn, args: list) -> list:
+    """``[fn(*a) for a in args]``, on ``executor`` when one is given (results in order)."""
+    if executor is None:
+        return [fn(*a) for a in args]
+    futures = [executor.submit(fn, *a) for a in args]
+    return [f.result() for f in futures]
+
+
+def diffusion_point(case: dict, d: int, eta: float, gamma: float, m_thr: float, signed: bool, start: str) -> float:
+    """The diffusion's mean hitting time of one point (``nan`` when the numerics fail; a worker task).
+
+    Examples
+    --------
+    >>> case = {"rule": "online", "loss": "correlation", "target": "h3", "student": "h3", "a": 1.0,
+    ...         "order": None, "keep_a": False, "psi": None, "noise": 0.0}
+    >>> 1000 < diffusion_point(case, 30, 0.0, 0.002, 0.5, False, "uniform") < 10000
+    True
+    """
+    model = model_for(case, eta, d)
+    try:
+        return float(mean_hitting_time(model.target, model.kernel, d=d, gamma=gamma, m_thr=m_thr, noise=model.noise,
+                                       a0=model.a0, signed=signed, start=start))
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):  # numeric failure: reported as no mean
+        return float("nan")
+
+
+def _diffusion_means(plan: Plan, executor) -> dict:
+    """``point_key -> diffusion mean`` of every swept point, computed on the executor."""
+    cfg = plan.cfg
+    pts = _sweep_points_of(plan)
+    args = [(cfg.case(), p["d"], p["eta"], p["gamma"], cfg.m_thr, cfg.signed, cfg.start) for p in pts]
+    return {point_key(p): v for p, v in zip(pts, _run_all(executor, diffusion_point, args))}
+
+
+def _point_cost(point: dict) -> float:
+    """A simulation point's work bound: runs times its per-run step budget (for the sweep's order)."""
+    return float(point.get("runs", 1)) * float(point.get("max_steps", 1))
 
 
 class _Sweeps:
@@ -168,7 +219,7 @@ class _Sweeps:
     def __call__(self, points: list, sub: str) -> list:
         st = {} if self.resume else None
         recs = run_sweep(points, simulate_point, self.out / sub, executor=self.executor, resume=self.resume,
-                         progress=self.progress, validate=check_records, stats=st)
+                         progress=self.progress, validate=check_records, stats=st, cost=_point_cost)
         if st is not None:
             self.stats["reused"] += st["reused"]
             self.stats["computed"] += st["computed"]
@@ -317,7 +368,8 @@ def _threshold_claims(plan: Plan, boot: Bootstrap, used: list, tables: VerifyTab
 # ---------------------------------------------------------------------------
 # informational tables and the figure's curves
 # ---------------------------------------------------------------------------
-def _informational_tables(plan: Plan, groups: dict, nulls: NullControls, tables: VerifyTables, sweeps) -> None:
+def _informational_tables(plan: Plan, groups: dict, nulls: NullControls, tables: VerifyTables, sweeps,
+                          executor=None) -> None:
     """Figure 1 data, negative-``m`` traps, the diffusion prediction and tuned ``gamma`` at ``fig_d``."""
     cfg, pred = plan.cfg, plan.pred
     if cfg.fig_d not in plan.sweep_etas:
@@ -333,12 +385,12 @@ def _informational_tables(plan: Plan, groups: dict, nulls: NullControls, tables:
                      "q75": float(np.quantile(t, 0.75)), "mean": float(fin.mean()) if fin.size else None,
                      "censored": int((~np.isfinite(t)).sum()), "null_median": nmed})
     tables.figure1 = rows
+    one_step = _run_all(executor, one_step_trap, [(cfg.case(), cfg.fig_d, cfg.m_thr, r["eta"], r["gamma"])
+                                                  for r in rows])
     traps = [{"eta": r["eta"], "population": (negative_traps(pred, cfg.fig_d, r["eta"], cfg.m_thr) or [None])[0],
-              "one_step": _one_step_trap(cfg, r["eta"], r["gamma"])} for r in rows]
+              "one_step": o} for r, o in zip(rows, one_step)]
     if any(t["population"] is not None or t["one_step"] is not None for t in traps):
         tables.traps = traps
-    if cfg.diffusion and rows:
-        tables.diffusion = _diffusion_rows(cfg, pred, rows)
     if cfg.tune:
         tables.tuned = _tuned_rows(plan, plan.sweep_etas[cfg.fig_d], sweeps)
 
@@ -387,37 +439,13 @@ def _tuned_rows(plan: Plan, etas, sweeps) -> list:
     return rows
 
 
-def _one_step_trap(cfg: VerifyConfig, eta: float, gamma: float):
-    """Stable zero in (-m_thr, 0) of the exact one-step drift E[m' - m] at this gamma (numeric)."""
-    model = model_for(cfg.case(), eta, cfg.fig_d)
-    grid = np.linspace(-cfg.m_thr, 0.0, 101)[1:-1]
-    b = np.asarray(one_step_moments(model.target, model.kernel, d=cfg.fig_d, gamma=gamma, m_grid=grid,
+def one_step_trap(case: dict, d: int, m_thr: float, eta: float, gamma: float):
+    """Stable zero in (-m_thr, 0) of the exact one-step drift E[m' - m] at this gamma (numeric; a worker task)."""
+    model = model_for(case, eta, d)
+    grid = np.linspace(-m_thr, 0.0, 101)[1:-1]
+    b = np.asarray(one_step_moments(model.target, model.kernel, d=d, gamma=gamma, m_grid=grid,
                                     noise=model.noise, a0=model.a0)[0])
     for k in range(len(grid) - 1):
         if b[k] > 0 >= b[k + 1]:
             return float(grid[k] - b[k] * (grid[k + 1] - grid[k]) / (b[k + 1] - b[k]))
     return None
-
-
-def _diffusion_rows(cfg: VerifyConfig, pred: Prediction, fig_rows: list) -> list:
-    rule = pred.rule
-    rows = []
-    for r in fig_rows:
-        model = model_for(cfg.case(), r["eta"], cfg.fig_d)
-        try:
-            t_pred = float(mean_hitting_time(model.target, model.kernel, d=cfg.fig_d, gamma=r["gamma"],
-                                             m_thr=cfg.m_thr, noise=model.noise, a0=model.a0, signed=cfg.signed,
-                                             start=cfg.start))
-        except Exception as exc:  # numeric failure is reported, not hidden
-            t_pred = float("nan")
-            r = dict(r, note=str(exc)[:40])
-        m2 = numeric_coefficients(pred, cfg.fig_d, r["eta"])[1]
-        try:  # numeric links may have no closed-form fourth moment: reported as unknown, not guessed
-            m4 = float(psi_moment(rule, 4).subs({D: cfg.fig_d, ETA: r["eta"]}))
-        except (TheoryInputError, TypeError, ValueError):
-            m4 = float("nan")
-        ratio = t_pred / r["mean"] if r["mean"] and r["censored"] == 0 else None
-        rows.append({"eta": r["eta"], "diffusion_mean": t_pred, "simulated_mean": r["mean"],
-                     "censored": r["censored"], "ratio": ratio, "psi_kurtosis": m4 / m2**2,
-                     "within_25pct": None if ratio is None else abs(math.log(ratio)) <= math.log(1.25)})
-    return rows
