@@ -83,6 +83,11 @@ __all__ = [
 DEFAULT_NODES = (48, 48, 16, 12)
 
 
+#: Finest grid of the backward equation (points): the grid is refined up to this when the cell Peclet
+#: number demands it (an internal limit; about 2 MB of tridiagonal bands).
+MAX_EXIT_GRID = 256_001
+
+
 class DiffusionInputError(TheoryInputError):
     """A bad argument to the diffusion functions (the message names it)."""
 
@@ -462,8 +467,9 @@ def hitting_time_profile(target, kernel, *, d: int, gamma: float, m_thr: float =
 
     ``b`` and ``v`` are computed by :func:`one_step_moments` at ``n_moments`` equally spaced
     overlaps, interpolated by cubic splines onto ``n_grid`` points, and the backward equation
-    is solved by :func:`mean_exit_time`.  The grid is ``[-m_thr, m_thr]`` (unsigned) or
-    ``[-1, m_thr]`` (signed: reflecting at ``-1``, absorbing at ``+m_thr`` only).  The exit
+    is solved by :func:`mean_exit_time` (the grid is refined beyond ``n_grid``, up to
+    :data:`MAX_EXIT_GRID`, until the cell Peclet number is below 0.9).  The grid is
+    ``[-m_thr, m_thr]`` (unsigned) or ``[-1, m_thr]`` (signed: reflecting at ``-1``, absorbing at ``+m_thr`` only).  The exit
     time is averaged over the start law: ``"uniform"`` on the sphere (density of ``m0``
     proportional to ``(1 - m^2)^((d-3)/2)``), ``"gaussian"`` (``N(0, 1/d)``, the prototype's
     approximation) or ``"fixed"`` (``m0 = d^(-1/2)``).  Starts that are already absorbed
@@ -484,10 +490,18 @@ def hitting_time_profile(target, kernel, *, d: int, gamma: float, m_thr: float =
     m_nodes = np.linspace(left, m_thr, int(n_moments))
     bn, vn = one_step_moments(target, kernel, d=d, gamma=gamma, m_grid=m_nodes, noise=noise,
                               a0=a0, nodes=nodes, order=order)
-    x = np.linspace(left, m_thr, int(n_grid))
-    x[-1] = m_thr
-    b = CubicSpline(m_nodes, bn)(x)
-    v = CubicSpline(m_nodes, vn)(x)
+    b_spline, v_spline = CubicSpline(m_nodes, bn), CubicSpline(m_nodes, vn)
+    n_grid = int(n_grid)
+    while True:  # refine until the cell Peclet number |b| h / v is below 1 (large d: v ~ 1/d^2 is tiny)
+        x = np.linspace(left, m_thr, n_grid)
+        x[-1] = m_thr
+        b, v = b_spline(x), v_spline(x)
+        h = (m_thr - left) / (n_grid - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            peclet = float(np.nanmax(np.abs(b) * h / v))
+        if not peclet > 0.9 or n_grid >= MAX_EXIT_GRID:
+            break
+        n_grid = min(MAX_EXIT_GRID, 2 * n_grid - 1 if peclet <= 1.8 else int((n_grid - 1) * peclet / 0.9) + 1)
     T = mean_exit_time(b, v, x, m_thr=m_thr, signed=signed)
     mean = NumericFloat(_start_weights(x, d, start, T, signed))
     return HittingTimeProfile(mean, x, T, b, v, m_nodes, np.asarray(bn), np.asarray(vn), d,

@@ -49,7 +49,19 @@ def add_parser(sub):
     p.add_argument("--signed", action="store_true",
                    help="weak recovery means m >= 0.5, not |m| >= 0.5 (default: off)")
     p.add_argument("--quick", action="store_true",
-                   help="smaller sizes: d = 25 50 100, 48 runs, no tuned-gamma or diffusion tables (default: off)")
+                   help="smaller sizes: d = 25 50 100, 48 runs, no tuned-gamma or diffusion tables (default: off; "
+                        "the same as --profile quick)")
+    p.add_argument("--d-large", type=int_in(8, 100_000, "--d-large"), nargs="+", default=None,
+                   help="dimensions of the large-eta exponent fit when they differ from --d, at least 3 distinct "
+                        "(default: those of --d)")
+    p.add_argument("--eta-top", type=float_arg("--eta-top", positive=True, upper=1), default=None,
+                   help="largest eta simulated, as a fraction c of the top of the valid range (batch reuse: "
+                        "eta d = c; 0 < c <= 1; default 1)")
+    p.add_argument("--profile", choices=["default", "quick", "large"], default=None,
+                   help="named sizes: default; quick (as --quick); large: the phase transition in raw samples, "
+                        "swept at the smallest d where the finite-d prediction has the best large eta 10x below "
+                        "small eta (2400 for the default case), threshold sweeps from d = 50 up to it, 40 runs "
+                        "(10 null runs) from d = 1000 on; about 30 minutes on 2 cores (default: default)")
     p.add_argument("--out", default=None,
                    help="output folder for records, report.json and figure1.png (default: "
                         "results/verify-<case>-<hash of the configuration>); a folder holding another "
@@ -92,11 +104,21 @@ def run(args) -> int:
         raise UsageError(f"--workers {args.workers} is more than the {cores} CPU core(s) available: extra workers "
                          f"add memory (each holds its own SymPy and NumPy, about 200 MB), not speed; pass "
                          f"--force-workers to use them anyway")
-    cfg = QUICK if args.quick else DEFAULT
+    if args.profile is not None and args.quick and args.profile != "quick":
+        raise UsageError(f"--quick and --profile {args.profile} ask for different sizes; give one")
+    if args.profile == "large" and args.d is not None:
+        raise UsageError("--profile large chooses its own dimensions: --d does not apply")
+    cfg = QUICK if args.quick or args.profile == "quick" else DEFAULT
     # make_rule sees exactly the options given, so it can refuse those that do not apply
     rule_from_args(args, default_rule=cfg.rule, default_target=cfg.target)
     changes = {k: getattr(args, k) for k in ("rule", "target", "student", "loss", "a", "order", "psi", "noise",
                                              "runs", "kappa", "seed", "start") if getattr(args, k) is not None}
+    if args.d_large is not None:
+        if len(set(args.d_large)) < 3:
+            raise UsageError("--d-large needs at least 3 distinct dimensions for a fit")
+        changes["ds_large"] = tuple(sorted(set(args.d_large)))
+    if args.eta_top is not None:
+        changes["eta_top_fraction"] = args.eta_top
     if args.keep_a:
         changes["keep_a"] = True
     if args.signed:
@@ -124,8 +146,15 @@ def run(args) -> int:
 
             executor = SerialExecutor()
     try:
+        transition = None
+        if args.profile == "large":
+            from theory.verify.profiles import profile_config
+
+            cfg, transition = profile_config("large", cfg, executor)
+            if args.runs is not None:
+                cfg = dataclasses.replace(cfg, runs=args.runs)
         report = verify(cfg, out_dir=args.out, executor=executor, resume=args.resume,
-                        progress=not args.no_progress and not args.json)
+                        progress=not args.no_progress and not args.json, transition=transition)
     except OSError as exc:  # a file of the output folder could not be written (disk full, permissions)
         name = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
         raise CommandError(f"verify: cannot write{name}: {exc.strerror or exc}") from None

@@ -53,7 +53,7 @@ from theory._io import atomic_write, json_default
 from .common import SimulationInputError
 
 __all__ = ["run_sweep", "point_seed", "point_id", "canonical_json", "load_records", "SweepError",
-           "available_cores", "read_regular_file", "file_kind", "SerialExecutor"]
+           "available_cores", "read_regular_file", "file_kind", "SerialExecutor", "run_tasks"]
 
 #: Largest saved point file that resume reads back (an internal limit: a simulation point with 100 000
 #: runs is about 40 MB); a larger file is recomputed, not read.
@@ -182,6 +182,23 @@ class SerialExecutor(cf.Executor):
                 raise
             fut.set_exception(exc)
         return fut
+
+
+def run_tasks(fn: Callable, args: list, executor: cf.Executor | None = None) -> list:
+    """``[fn(*a) for a in args]``, on ``executor`` when one is given; results in the order of ``args``.
+
+    For small numeric tasks that are not sweep points (nothing is saved): ``fn`` must be a picklable
+    top-level function for a process pool.
+
+    Examples
+    --------
+    >>> run_tasks(pow, [(2, 3), (3, 2)])
+    [8, 9]
+    """
+    if executor is None:
+        return [fn(*a) for a in args]
+    futures = [executor.submit(fn, *a) for a in args]
+    return [f.result() for f in futures]
 
 
 def available_cores() -> int:

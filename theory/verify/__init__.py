@@ -65,6 +65,8 @@ Modules (data flows down the list; nothing here imports :mod:`theory.plots` exce
 * :mod:`theory.verify.claims` -- one class per claim kind, an estimator over records, and the
   shared :class:`Bootstrap`;
 * :mod:`theory.verify.report` -- typed tables (:class:`VerifyTables`), the report and verdict;
+* :mod:`theory.verify.numerics` -- the diffusion mean and the one-step trap of one point (worker tasks);
+* :mod:`theory.verify.profiles` -- the named sizes, and the large profile's raw-sample transition;
 * :mod:`theory.verify.run` -- the sweeps and :func:`verify`.
 """
 from __future__ import annotations

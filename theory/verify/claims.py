@@ -421,8 +421,8 @@ class NullControls:
     ----------
     groups, null_groups : dict
         ``point_key -> hitting times`` of the signal and of the null sweeps.
-    runs : int
-        Runs of each null point.
+    runs : int or callable
+        Runs of each null point, or ``runs(d)`` (fewer at large ``d``).
     factor : float
         ``F``.
 
@@ -436,17 +436,21 @@ class NullControls:
     (True, inf)
     """
 
-    def __init__(self, groups: dict, null_groups: dict, runs: int, factor: float = NULL_FACTOR):
+    def __init__(self, groups: dict, null_groups: dict, runs, factor: float = NULL_FACTOR):
         self.groups, self.null_groups, self.runs, self.factor = groups, null_groups, runs, factor
+
+    def _runs(self, p: dict) -> int:
+        """Null runs of point ``p``: ``runs``, or ``runs(d)`` when it is a function of the dimension."""
+        return int(self.runs(p["d"])) if callable(self.runs) else int(self.runs)
 
     def point(self, p: dict) -> dict | None:
         """The null point of signal point ``p`` (``None`` when its signal median is infinite)."""
-        return null_point(p, self.runs, median(self.groups[point_key(p)]), self.factor)
+        return null_point(p, self._runs(p), median(self.groups[point_key(p)]), self.factor)
 
     def check(self, p: dict) -> tuple[bool, float]:
         """``(passed, null median)`` of signal point ``p`` (``(False, nan)`` without a null run)."""
         med = median(self.groups[point_key(p)])
-        nul = null_point(p, self.runs, med, self.factor)
+        nul = null_point(p, self._runs(p), med, self.factor)
         nk = None if nul is None else point_key(nul)
         if nk is None or nk not in self.null_groups:
             return False, float("nan")

@@ -55,6 +55,9 @@ class VerifyConfig:
         The case (see :func:`theory.rules.make_rule`); ``student`` defaults to ``target``.
     ds_scaling, ds_threshold
         Dimensions of the exponent fits and of the threshold sweeps.
+    ds_large
+        Dimensions of the large-``eta`` exponent fit when they differ from ``ds_scaling``
+        (``None``: the same); index 1 costs about ``d`` steps a run, so it reaches far larger ``d``.
     fig_d
         Dimension of Figure 1 and of the informational tables.
     runs, null_runs, tune_runs
@@ -71,6 +74,13 @@ class VerifyConfig:
         Whether to add the per-point tuned-``gamma`` and the diffusion tables.
     budget_factor
         Margin of the step budget over the theorem's time.
+    eta_top_fraction
+        The largest ``eta`` simulated (the large-``eta`` exponent's points, the sweeps' last point)
+        as a fraction ``c`` of the valid range's top: ``eta d = c`` for batch reuse, whose range
+        ends at ``eta d = 1``, where ``psi`` is heaviest-tailed.
+    fewer_runs_from_d, fewer_runs, fewer_null_runs
+        From this dimension on (``None``: never), signal points run ``fewer_runs`` runs and null
+        points ``fewer_null_runs`` (the large-``d`` profile: a run there costs ``d^2`` steps).
 
     Examples
     --------
@@ -103,6 +113,33 @@ class VerifyConfig:
     tune_runs: int = 40
     diffusion: bool = True
     budget_factor: float = 30.0
+    eta_top_fraction: float = 1.0
+    ds_large: tuple | None = None
+    fewer_runs_from_d: int | None = None
+    fewer_runs: int = 40
+    fewer_null_runs: int = 10
+
+    @property
+    def large_ds(self) -> tuple:
+        """The dimensions of the large-``eta`` exponent fit."""
+        return self.ds_scaling if self.ds_large is None else self.ds_large
+
+    def runs_at(self, d: int) -> int:
+        """Runs of a signal point at dimension ``d``.
+
+        Examples
+        --------
+        >>> from dataclasses import replace
+        >>> cfg = replace(VerifyConfig(), fewer_runs_from_d=1000)
+        >>> cfg.runs_at(400), cfg.runs_at(1600), cfg.null_runs_at(1600)
+        (100, 40, 10)
+        """
+        return self.fewer_runs if self.fewer_runs_from_d is not None and d >= self.fewer_runs_from_d else self.runs
+
+    def null_runs_at(self, d: int) -> int:
+        """Runs of a null point at dimension ``d``."""
+        return (self.fewer_null_runs if self.fewer_runs_from_d is not None and d >= self.fewer_runs_from_d
+                else self.null_runs)
 
     def case(self) -> dict:
         """The case as the simulators name it: rule, loss, target, student and the rule's options."""

@@ -286,6 +286,12 @@ class Plan:
         """The threshold dimensions that have a sweep."""
         return [d for d in self.cfg.ds_threshold if d in self.sweep_etas]
 
+    def eta_top(self, d: int) -> float | None:
+        """The largest ``eta`` simulated at ``d``: ``cfg.eta_top_fraction`` times the top of the valid
+        range (:func:`eta_max`; ``None`` when the range is unbounded)."""
+        top = eta_max(self.pred, d)
+        return None if top is None else top * self.cfg.eta_top_fraction
+
     def psi2(self, d: int, eta: float) -> float:
         """``E[psi_eta^2]`` at ``(d, eta)``."""
         return numeric_coefficients(self.pred, d, eta)[1]
@@ -303,7 +309,7 @@ class Plan:
         """The signal point ``(d, eta)`` with the theorem's step size and its budget."""
         gamma, _i = step_size(self.pred, d, eta, self.cfg.kappa)
         budget = self.step_budget(d, eta)
-        return dict(self.base, tag=tag, d=int(d), eta=float(eta), gamma=float(gamma),
+        return dict(self.base, tag=tag, d=int(d), eta=float(eta), gamma=float(gamma), runs=self.cfg.runs_at(d),
                     max_steps=int(min(budget, MAX_STEPS_PER_RUN)))
 
 
@@ -344,7 +350,7 @@ def make_plan(cfg: VerifyConfig, pred: Prediction, plot: bool = True,
     planned = _exponent_points(plan)
     _skip_off_regime(plan, planned)
     points = []
-    for d in cfg.ds_scaling:  # in the order d, then small before large
+    for d in sorted(set(cfg.ds_scaling) | set(cfg.large_ds)):  # in the order d, then small before large
         points += [p for key in ("small", "large") if key not in plan.skips for p in planned[key]
                    if p is not None and p["d"] == d]
     plan.points = dedupe(points + _sweep_points(plan, plot))
@@ -364,14 +370,14 @@ def _exponent_points(plan: Plan) -> dict:
             return None
 
     independent = is_eta_independent(pred)
-    for d in cfg.ds_scaling:
+    for d in sorted(set(cfg.ds_scaling) | set(cfg.large_ds)):
         star = eta_star(pred, d)
-        if plan.small_exp is not None:
+        if plan.small_exp is not None and d in cfg.ds_scaling:
             plan.eta_small[d] = star / c.small_eta_divisor if star is not None else (
                 0.0 if independent else c.small_eta_fallback)
             planned["small"].append(try_point("small", d, plan.eta_small[d]))
-        if plan.large_exp is not None and eta_max(pred, d) is not None:
-            plan.eta_large[d] = eta_max(pred, d)
+        if plan.large_exp is not None and plan.eta_top(d) is not None and d in cfg.large_ds:
+            plan.eta_large[d] = plan.eta_top(d)
             planned["large"].append(try_point("large", d, plan.eta_large[d]))
     return planned
 
@@ -423,7 +429,7 @@ def _sweep_points(plan: Plan, plot: bool) -> list:
             if d in cfg.ds_threshold:
                 plan.no_crossing.append(d)
             continue
-        top = eta_max(pred, d) or star * 16
+        top = plan.eta_top(d) or star * 16
         ks = range(*c.sweep_octaves) if d in cfg.ds_threshold else range(*c.figure_octaves)
         grid = [star * 2.0**k for k in ks if star * 2.0**k <= top * (1 + 1e-12)]
         if d == cfg.fig_d:

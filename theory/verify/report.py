@@ -43,6 +43,8 @@ class VerifyTables:
         simulated mean (the constants claim's table).
     tuned : list or None
         The per-point tuned ``gamma`` (informational).
+    transition : list or None
+        The large profile's raw-sample transition, predicted and simulated, per ``d``.
 
     Examples
     --------
@@ -60,6 +62,7 @@ class VerifyTables:
     traps: list | None = None
     diffusion: list | None = None
     tuned: list | None = None
+    transition: list | None = None
 
     def titles(self) -> dict:
         """``attribute -> title`` in the order the report shows them."""
@@ -77,6 +80,9 @@ class VerifyTables:
                          "swept point; status ok = inside the 25% band up to 3 SE; exclusions are the rules fixed "
                          "before the run",
             "tuned": f"per-point tuned gamma at d = {self.fig_d} (kappa <= 1, null-controlled; informational)",
+            "transition": "the transition in raw samples: T at small eta (eta*/16) over T at the best large eta "
+                          "(eta >= 4 eta*); predicted from the diffusion's means at the theorem's step size, "
+                          "simulated from medians (and means) where d was swept",
         }
 
     def items(self) -> list:

@@ -14,15 +14,16 @@ from pathlib import Path
 import numpy as np
 
 from theory._io import atomic_write
-from theory.diffusion import mean_hitting_time, one_step_moments
 from theory.predict import negative_traps, predict, step_size, theorem_time
-from theory.simulate.cases import check_records, model_for, rule_for, simulate_point
-from theory.simulate.sweep import read_regular_file, run_sweep
+from theory.simulate.cases import check_records, rule_for, simulate_point
+from theory.simulate.sweep import read_regular_file, run_sweep, run_tasks
 from theory.verify.claims import (Bootstrap, ConstantsClaim, NullControlClaim, NullControls, ScalingClaim, Sweep,
                                   ThresholdClaim, WindowSlopeClaim, skip)
 from theory.verify.config import (CONFIG_FILE, CONFIG_FORMAT, DEFAULT, MAX_STEPS_PER_RUN, NULL_FACTOR, VerifyConfig,
                                   VerifyError, config_dict, config_hash, default_out_dir)
+from theory.verify.numerics import diffusion_point, one_step_trap
 from theory.verify.plan import Plan, eta_star, is_numeric, make_plan, side_slopes, theorem_window_slope
+from theory.verify.profiles import simulated_transition
 from theory.verify.records import dedupe, find_point, group, median, point_key
 from theory.verify.report import SweepCurve, VerifyReport, VerifyTables, describe
 
@@ -30,7 +31,7 @@ __all__ = ["verify", "assess", "prepare_out"]
 
 
 def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=False, progress=True,
-           plot=True) -> VerifyReport:
+           plot=True, transition=None) -> VerifyReport:
     """Check every claim the theorem's prediction implies for ``cfg`` against simulation.
 
     The claims are the small- and large-``eta`` exponents, and for each threshold inside the valid
@@ -54,6 +55,9 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
         Show the sweeps' progress on stderr.
     plot : bool
         Draw Figure 1 (which also sweeps ``cfg.fig_d``).
+    transition : list, optional
+        The predicted raw-sample transition (:func:`theory.verify.profiles.transition_table`):
+        reported beside the simulated ratio of small- to large-``eta`` medians at every swept ``d``.
 
     Returns
     -------
@@ -88,12 +92,14 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
     sweeps = _Sweeps(out, executor, resume, progress)
     plan = make_plan(cfg, pred, plot)
     groups = group(sweeps(plan.points, "signal") if plan.points else [])
-    null_points = [q for q in map(NullControls(groups, {}, cfg.null_runs).point, plan.points) if q is not None]
+    null_points = [q for q in map(NullControls(groups, {}, cfg.null_runs_at).point, plan.points) if q is not None]
     null_groups = group(sweeps(null_points, "null") if null_points else [])
     means = _diffusion_means(plan, executor) if cfg.diffusion else None
     claims, tables = assess(plan, groups, null_groups, means)
-    _informational_tables(plan, groups, NullControls(groups, null_groups, cfg.null_runs), tables, sweeps, executor)
+    _informational_tables(plan, groups, NullControls(groups, null_groups, cfg.null_runs_at), tables, sweeps, executor)
 
+    if transition is not None:
+        tables.transition = simulated_transition(plan, groups, transition)
     numeric = is_numeric(pred)
     report = VerifyReport(cfg, describe(cfg, pred, numeric), claims, tables, None, str(out), sweeps.stats, numeric,
                           _curves(plan, groups))
@@ -150,7 +156,7 @@ def assess(plan: Plan, groups: dict, null_groups: dict, diffusion_means: dict | 
     [('pass', 2.0), ('pass', 3.0)]
     """
     cfg = plan.cfg
-    nulls = NullControls(groups, null_groups, cfg.null_runs, NULL_FACTOR)
+    nulls = NullControls(groups, null_groups, cfg.null_runs_at, NULL_FACTOR)
     boot = Bootstrap(groups, cfg.bootstrap, cfg.seed, plan.constants)
     tables = VerifyTables(cfg.fig_d, cfg.m_thr)
     used: list = []
@@ -170,38 +176,12 @@ def _sweep_points_of(plan: Plan) -> list:
     return [find_point(plan.points, d, e, "sweep") for d in sorted(plan.sweep_etas) for e in plan.sweep_etas[d]]
 
 
-def _run_all(executor, fn, args: list) -> list:
-    """``[fn(*a) for a in args]``, on ``executor`` when one is given (results in order)."""
-    if executor is None:
-        return [fn(*a) for a in args]
-    futures = [executor.submit(fn, *a) for a in args]
-    return [f.result() for f in futures]
-
-
-def diffusion_point(case: dict, d: int, eta: float, gamma: float, m_thr: float, signed: bool, start: str) -> float:
-    """The diffusion's mean hitting time of one point (``nan`` when the numerics fail; a worker task).
-
-    Examples
-    --------
-    >>> case = {"rule": "online", "loss": "correlation", "target": "h3", "student": "h3", "a": 1.0,
-    ...         "order": None, "keep_a": False, "psi": None, "noise": 0.0}
-    >>> 1000 < diffusion_point(case, 30, 0.0, 0.002, 0.5, False, "uniform") < 10000
-    True
-    """
-    model = model_for(case, eta, d)
-    try:
-        return float(mean_hitting_time(model.target, model.kernel, d=d, gamma=gamma, m_thr=m_thr, noise=model.noise,
-                                       a0=model.a0, signed=signed, start=start))
-    except (ArithmeticError, ValueError, np.linalg.LinAlgError):  # numeric failure: reported as no mean
-        return float("nan")
-
-
 def _diffusion_means(plan: Plan, executor) -> dict:
     """``point_key -> diffusion mean`` of every swept point, computed on the executor."""
     cfg = plan.cfg
     pts = _sweep_points_of(plan)
     args = [(cfg.case(), p["d"], p["eta"], p["gamma"], cfg.m_thr, cfg.signed, cfg.start) for p in pts]
-    return {point_key(p): v for p, v in zip(pts, _run_all(executor, diffusion_point, args))}
+    return {point_key(p): v for p, v in zip(pts, run_tasks(diffusion_point, args, executor))}
 
 
 def _point_cost(point: dict) -> float:
@@ -385,8 +365,8 @@ def _informational_tables(plan: Plan, groups: dict, nulls: NullControls, tables:
                      "q75": float(np.quantile(t, 0.75)), "mean": float(fin.mean()) if fin.size else None,
                      "censored": int((~np.isfinite(t)).sum()), "null_median": nmed})
     tables.figure1 = rows
-    one_step = _run_all(executor, one_step_trap, [(cfg.case(), cfg.fig_d, cfg.m_thr, r["eta"], r["gamma"])
-                                                  for r in rows])
+    one_step = run_tasks(one_step_trap, [(cfg.case(), cfg.fig_d, cfg.m_thr, r["eta"], r["gamma"]) for r in rows],
+                         executor)
     traps = [{"eta": r["eta"], "population": (negative_traps(pred, cfg.fig_d, r["eta"], cfg.m_thr) or [None])[0],
               "one_step": o} for r, o in zip(rows, one_step)]
     if any(t["population"] is not None or t["one_step"] is not None for t in traps):
@@ -437,15 +417,3 @@ def _tuned_rows(plan: Plan, etas, sweeps) -> list:
                      "gamma": None if best is None else best[2], "median": None if best is None else best[0],
                      "null_median": None if best is None else best[3]})
     return rows
-
-
-def one_step_trap(case: dict, d: int, m_thr: float, eta: float, gamma: float):
-    """Stable zero in (-m_thr, 0) of the exact one-step drift E[m' - m] at this gamma (numeric; a worker task)."""
-    model = model_for(case, eta, d)
-    grid = np.linspace(-m_thr, 0.0, 101)[1:-1]
-    b = np.asarray(one_step_moments(model.target, model.kernel, d=d, gamma=gamma, m_grid=grid,
-                                    noise=model.noise, a0=model.a0)[0])
-    for k in range(len(grid) - 1):
-        if b[k] > 0 >= b[k + 1]:
-            return float(grid[k] - b[k] * (grid[k + 1] - grid[k]) / (b[k + 1] - b[k]))
-    return None

@@ -1,0 +1,42 @@
+"""Numeric tasks of a verification that are not simulation: the diffusion's mean hitting time and
+the one-step drift's negative trap at one point.  Top-level functions of plain arguments, so a
+process pool or a dask cluster can run them (:func:`theory.simulate.sweep.run_tasks`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from theory.diffusion import mean_hitting_time, one_step_moments
+from theory.simulate.cases import model_for
+
+__all__ = ["diffusion_point", "one_step_trap"]
+
+
+def diffusion_point(case: dict, d: int, eta: float, gamma: float, m_thr: float, signed: bool, start: str) -> float:
+    """The diffusion's mean hitting time of one point (``nan`` when the numerics fail; a worker task).
+
+    Examples
+    --------
+    >>> case = {"rule": "online", "loss": "correlation", "target": "h3", "student": "h3", "a": 1.0,
+    ...         "order": None, "keep_a": False, "psi": None, "noise": 0.0}
+    >>> 1000 < diffusion_point(case, 30, 0.0, 0.002, 0.5, False, "uniform") < 10000
+    True
+    """
+    model = model_for(case, eta, d)
+    try:
+        return float(mean_hitting_time(model.target, model.kernel, d=d, gamma=gamma, m_thr=m_thr, noise=model.noise,
+                                       a0=model.a0, signed=signed, start=start))
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):  # numeric failure: reported as no mean
+        return float("nan")
+
+
+def one_step_trap(case: dict, d: int, m_thr: float, eta: float, gamma: float):
+    """Stable zero in (-m_thr, 0) of the exact one-step drift E[m' - m] at this gamma (numeric; a worker task)."""
+    model = model_for(case, eta, d)
+    grid = np.linspace(-m_thr, 0.0, 101)[1:-1]
+    b = np.asarray(one_step_moments(model.target, model.kernel, d=d, gamma=gamma, m_grid=grid,
+                                    noise=model.noise, a0=model.a0)[0])
+    for k in range(len(grid) - 1):
+        if b[k] > 0 >= b[k + 1]:
+            return float(grid[k] - b[k] * (grid[k + 1] - grid[k]) / (b[k + 1] - b[k]))
+    return None
