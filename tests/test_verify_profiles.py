@@ -107,3 +107,22 @@ def test_simulated_transition_reads_small_and_best_large_medians_from_the_sweep(
     assert rows[0]["eta_best_sim"] == find_point(plan.points, 50, top, "sweep")["eta"]
     assert rows[0]["sim_ratio_median"] == pytest.approx(top / star) == pytest.approx(rows[0]["sim_ratio_mean"])
     assert rows[1]["sim_ratio_median"] is None  # not swept
+
+
+def test_unnormalised_he3_is_h3_with_the_learning_rate_scaled_by_6():
+    # y = He3(u) = sqrt(6) h3(u) and sigma = sqrt(6) h3: psi_He3(sqrt6 y, z; eta) = 6 psi_h3(y, z; 6 eta), and the
+    # step size divides by sqrt(E[psi^2]) scale, so T_He3(eta) equals T_h3(6 eta) in law: the large profile of He3 is
+    # the h3 picture shifted by log10(6) in eta (why the He3 large profile is not simulated separately)
+    import sympy as sp
+
+    from theory.drift import drift_coefficients
+    from theory.rules import make_rule
+    from theory.symbols import ETA, Y
+
+    h3, he3 = make_rule("alternating", "h3", "h3"), make_rule("alternating", "He3", "He3")
+    lhs = he3.psi.subs(Y, sp.sqrt(6) * Y)
+    rhs = 6 * h3.psi.subs(ETA, 6 * ETA)
+    assert sp.expand(lhs - rhs) == 0
+    mu_h3, mu_he3 = drift_coefficients(h3), drift_coefficients(he3)
+    for i in mu_he3:
+        assert sp.simplify(mu_he3[i] - 6 * mu_h3[i].subs(ETA, 6 * ETA)) == 0
