@@ -16,7 +16,8 @@ Speed: runs are processed as vectors; the random numbers of a block of steps are
 vectorised, only the state-dependent part runs step by step, and finished runs leave the active set at
 the end of each block. Each run's two streams are consumed sequentially, one fixed record per step
 (normals ``(u, g[, e][, u'])`` from stream 0 and ``R / 2 ~ Gamma((d - 2) / 2)`` from stream 1, after the
-start's draws), so block sizes do not affect results.
+start's draws), so block sizes do not affect results.  The streams of a chunk of runs are seeded
+together (``streams.run_generators``: the same generators as ``common.generator``'s).
 
 A model whose ``compiled`` kernel is set (and compiles) runs instead one run at a time, at a cost
 proportional to the run-steps actually taken, through a numba loop that calls the same step and
@@ -37,6 +38,7 @@ import numpy as np
 from .events import record_events, resolve_events, start_records
 from .draws import address, draws_agree
 from .kernels import compiled_run_loop, compiled_step_loop, compiled_target
+from .streams import run_generators
 from .step import LOOP_HIT, LOOP_RUNNING, overlap_geometry, overlap_update
 from .common import (
     NO_PROGRESS,
@@ -175,7 +177,7 @@ def _run_reduced_compiled(model, fn, loop, d, gamma, run_seqs, *, m_thr, signed,
     with_noise, with_null = label_columns(model, null)
     k = 2 + with_noise + with_null
     half_df = (d - 2) / 2.0
-    gens = [(generator(ss, STREAM_STEP), generator(ss, STREAM_EXTRA)) for ss in run_seqs]
+    gens = list(zip(run_generators(run_seqs, STREAM_STEP), run_generators(run_seqs, STREAM_EXTRA)))
     m0 = np.array([reduced_start(gs, gx, d, start) for gs, gx in gens], dtype=np.float64)
     hitting, steps, status, final_m, active = start_records(m0, m_thr, signed)
     progress.runs_done(len(m0) - active.size)
@@ -224,7 +226,7 @@ def _run_reduced_drawing(model, loop, d, gamma, run_seqs, *, m_thr, signed, max_
     eta, dd = model.compiled.eta, model.compiled.d
     with_noise, with_null = label_columns(model, null)
     half_df = (d - 2) / 2.0
-    gens = [(generator(ss, STREAM_STEP), generator(ss, STREAM_EXTRA)) for ss in run_seqs]
+    gens = list(zip(run_generators(run_seqs, STREAM_STEP), run_generators(run_seqs, STREAM_EXTRA)))
     m0 = np.array([reduced_start(gs, gx, d, start) for gs, gx in gens], dtype=np.float64)
     hitting, steps, status, final_m, active = start_records(m0, m_thr, signed)
     progress.runs_done(len(m0) - active.size)
@@ -282,8 +284,8 @@ def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, n
     with_noise, with_null = label_columns(model, null)
     k = 2 + with_noise + with_null
     half_df = (d - 2) / 2.0
-    gens_step = [generator(ss, STREAM_STEP) for ss in run_seqs]
-    gens_extra = [generator(ss, STREAM_EXTRA) for ss in run_seqs]
+    gens_step = run_generators(run_seqs, STREAM_STEP)
+    gens_extra = run_generators(run_seqs, STREAM_EXTRA)
     m0 = np.array([reduced_start(gs, gx, d, start) for gs, gx in zip(gens_step, gens_extra)], dtype=np.float64)
     hitting, steps, status, final_m, active = start_records(m0, m_thr, signed)
     progress.runs_done(len(m0) - active.size)
