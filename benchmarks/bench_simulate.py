@@ -15,10 +15,11 @@ step needs (two standard normals and one ``chi^2_{d-2}`` variate) -- no per-run 
 arithmetic.  The anchor is measured in the same process right before and right after each engine
 measurement, and the ratio uses the faster of the two (the strictest comparison, and robust to a
 shared machine slowing one of them down); target: at least 0.8.  Besides its draws the engine
-pays per run for the run's two streams (``SeedSequence`` and ``PCG64`` construction) and its start:
-about 40 microseconds (measured with ``max_steps=1``), a quarter of a 4000-step run at ``d = 50``
-(about 155 microseconds); its draws inside the compiled loop are themselves faster than numpy's
-bulk calls, which is why the ratio can come out near 1.
+pays per run for the run's seed sequence, its two streams and its start: measured with
+``max_steps=1``, about a sixth of the time of a 4000-step run at ``d = 50`` (46-50 against 270
+microseconds, on a loaded machine), so the ratio is lower for short runs (``--quick`` runs 1000
+steps).  numba's draws inside the compiled loop (its ports of numpy's algorithms) are themselves
+faster than numpy's bulk calls, which is why the ratio can exceed 1.
 
 The workload is online SGD with correlation loss for ``sigma = sigma_* = He_3`` at a step size so small
 that no run reaches weak recovery within the measured steps, so every run does exactly ``max_steps``
