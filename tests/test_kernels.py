@@ -6,6 +6,11 @@
   and step counts, for several rules, seeds and a diverging case, and overlaps equal to a stated
   tolerance (bitwise where no ``eta`` constant is folded);
 * the step loop is one piece of code: run in Python and compiled by numba it gives the same bits;
+* the run loop (which draws each step's record itself) is one piece of code too, and the reduced
+  engine's two compiled paths -- records drawn in the loop, records drawn by numpy in blocks -- give
+  the same bits for every output, in every branch of the draws (noise, null, gamma shapes below,
+  at and above 1, ``d = 2``), at every call length; the streams are numpy's, draw for draw;
+* only targets whose float64 operations are correctly rounded are compiled for the labels;
 * a compilation failure warns once, naming the kernel, and falls back; other errors propagate.
 """
 from __future__ import annotations
@@ -22,11 +27,13 @@ from theory.errors import RuleError
 from theory.links import parse_link
 from theory.rules import make_rule
 from theory.simulate import simulate
-from theory.simulate import kernels
+from theory.simulate import draws, kernels, reduced
 from theory.simulate.cases import model_for
 from theory.simulate.common import REFERENCE_KAPPA, step_budget
-from theory.simulate.kernels import CompiledKernel, StepKernel, compiled_step_loop, link_function, rule_kernels
-from theory.simulate.step import LOOP_DIVERGED, LOOP_HIT, LOOP_RUNNING, make_step_loop
+from theory.simulate.draws import address, draws_agree, generator_at
+from theory.simulate.kernels import (CompiledKernel, LinkFunction, StepKernel, compiled_run_loop, compiled_step_loop,
+                                     compiled_target, link_function, rule_kernels)
+from theory.simulate.step import LOOP_DIVERGED, LOOP_HIT, LOOP_RUNNING, make_run_loop, make_step_loop
 from theory.symbols import A, D, ETA, Q, Y, Z
 
 
@@ -148,6 +155,148 @@ def test_step_loop_is_the_same_code_in_python_and_compiled():
         assert np.array_equal(np.array(py[2:]), np.array(nb[2:]), equal_nan=True)
         codes.add(nb[0])
     assert codes == {LOOP_RUNNING, LOOP_HIT, LOOP_DIVERGED}
+
+
+# ------------------------------------------------------- the run loop: records drawn inside the loop
+def block_path(model):
+    """The same model with its target hidden behind a plain function: the engine then steps through
+    records numpy drew in blocks (kernels.compiled_step_loop), the path the run loop replaces."""
+    target = model.target
+    return dataclasses.replace(model, target=lambda u: target(u))
+
+
+DRAW_CASES = [  # (case, d, eta, gamma, simulate options): each exercises one branch of the record
+    (case("online"), 100, 0.0, 1e-3, {}),
+    (case("alternating", keep_a=True), 100, 0.05, 2e-3, {}),
+    (case("alternating", keep_a=True, loss="squared", student="tanh"), 60, 0.05, 1e-2, {}),
+    (case("online", noise=0.5), 40, 0.0, 3e-3, {}),                    # label noise: a third normal
+    (case("online"), 40, 0.0, 3e-3, {"null": True}),                   # null input: another normal
+    (case("online", noise=0.5), 40, 0.0, 3e-3, {"null": True}),        # both
+    (case("online"), 3, 0.0, 3e-2, {}),                                 # gamma shape 1/2 (< 1)
+    (case("online"), 4, 0.0, 3e-2, {}),                                 # gamma shape 1 (exponential)
+    (case("online"), 2, 0.0, 3e-2, {}),                                 # R = 0, no gamma draw
+    (case("online", target="relu"), 40, 0.0, 3e-3, {}),
+    (case("online"), 40, 0.0, 3e-3, {"start": "fixed", "signed": True, "max_steps": 2500}),
+    (case("online"), 40, 0.0, 3e-3, {"max_steps": 1}),
+    (case("custom", psi="y*exp(100*z**2)"), 50, 0.01, 1e-3, {}),       # every run diverges
+]
+
+
+def _same_runs(a, b):
+    for key in ("hitting_times", "status", "steps"):
+        assert np.array_equal(getattr(a, key), getattr(b, key)), key
+    assert np.array_equal(a.final_m.view(np.uint64), b.final_m.view(np.uint64))  # bit for bit, NaNs too
+
+
+@pytest.mark.parametrize("spec", DRAW_CASES, ids=lambda s: f"{s[0]['rule']}-{s[0]['target']}-d{s[1]}-{s[4]}")
+def test_run_loop_and_block_path_give_the_same_bits(spec):
+    c, d, eta, gamma, options = spec
+    model = model_for(c, eta, d)
+    assert compiled_target(model.target) is not None  # this model runs the run loop ...
+    assert compiled_target(block_path(model).target) is None  # ... and this one the block path
+    kw = {**dict(runs=24, seed=3, max_steps=8000, start="uniform"), **options}
+    a, b = simulate(model, d, gamma, **kw), simulate(block_path(model), d, gamma, **kw)
+    _same_runs(a, b)
+    if c["psi"] is not None:
+        assert a.diverged == a.runs
+    elif kw["max_steps"] > 1 and not options.get("null"):
+        assert a.hits > 0
+
+
+def test_run_loop_call_length_does_not_change_any_run(monkeypatch):
+    model = model_for(case("alternating", keep_a=True), 0.05, 100)
+    kw = dict(runs=16, seed=5, max_steps=9000, start="uniform")
+    base = simulate(model, 100, 2e-3, **kw)
+    monkeypatch.setattr(reduced, "RUN_CALL", 7)  # thousands of calls per run, one ending at max_steps
+    _same_runs(base, simulate(model, 100, 2e-3, **kw))
+    assert 0 < base.hits < base.runs  # hits and censored runs both crossed call boundaries
+
+
+def test_run_loop_is_the_same_code_in_python_and_compiled():
+    """make_run_loop in Python on numpy Generators, and compiled on their addresses: same bits, and
+    the generators are left in the same state (each step drew the same record)."""
+    codes = set()
+    for c, thr, gamma, noisy in [(case("alternating", keep_a=True), 0.15, 2e-2, True),
+                                 (case("alternating", keep_a=True), 0.999, 2e-3, False),
+                                 (case("custom", psi="y*exp(100*z**2)"), 0.5, 1e-3, True)]:
+        model = model_for(c, 0.05, 100)
+        fn, label = model.compiled.function(), compiled_target(model.target)
+        python_loop, numba_loop = make_run_loop(fn, label), compiled_run_loop(fn, label)
+        py_gens = np.random.default_rng(5), np.random.default_rng(6)
+        nb_gens = np.random.default_rng(5), np.random.default_rng(6)
+        args = (model.compiled.eta, model.compiled.d, 0.1, 1.0, 3000, gamma, thr, False)
+        tail = (49.0, noisy, noisy, 0.3)
+        py = python_loop(*args, *py_gens, *tail)
+        nb = numba_loop(*args, address(nb_gens[0]), address(nb_gens[1]), *tail)
+        assert py[:2] == nb[:2]
+        assert np.array_equal(np.array(py[2:]), np.array(nb[2:]), equal_nan=True)
+        for g_py, g_nb in zip(py_gens, nb_gens):
+            assert g_py.standard_normal() == g_nb.standard_normal()
+        codes.add(nb[0])
+    assert codes == {LOOP_RUNNING, LOOP_HIT, LOOP_DIVERGED}
+
+
+@pytest.mark.parametrize("shape", [0.0, 0.5, 1.0, 1.5, 24.0, 2499.0])
+def test_compiled_draws_are_numpys(shape):
+    """numba's Generator methods, on generators opened by address, give numpy's numbers bit for bit
+    (10^5 of each kind, covering the ziggurat's rare tail branch about 10^5 * 2.5e-3 times)."""
+    import numba
+
+    opened = generator_at()
+
+    @numba.njit
+    def draw(a_normal, a_gamma, shape, out):
+        gn, gg = opened(a_normal), opened(a_gamma)
+        for t in range(out.shape[0]):
+            out[t, 0] = gn.standard_normal()
+            out[t, 1] = gg.standard_gamma(shape) if shape > 0 else 0.0
+
+    n = 100_000
+    mine = np.empty((n, 2))
+    gens = np.random.default_rng(21), np.random.default_rng(22)
+    draw(address(gens[0]), address(gens[1]), shape, mine)
+    assert np.array_equal(mine[:, 0], np.random.default_rng(21).standard_normal(n))
+    assert np.array_equal(mine[:, 1], np.random.default_rng(22).standard_gamma(shape, n) if shape else np.zeros(n))
+    assert draws_agree(shape)
+
+
+def test_disagreeing_draws_warn_and_fall_back(monkeypatch):
+    model = model_for(case("online"), 0.0, 30)
+    kw = dict(runs=8, seed=0, max_steps=3000)
+    reference = simulate(block_path(model), 30, 5e-3, **kw)
+    monkeypatch.setattr(draws, "_AGREE", {})
+    monkeypatch.setitem(draws._BUILT, "draw", lambda a, b, shape, out: out.fill(0.0))  # a broken port
+    with pytest.warns(RuntimeWarning, match=r"draws from numpy .* differ from numpy's \(gamma shape 14.0\)"):
+        res = simulate(model, 30, 5e-3, **kw)
+    _same_runs(res, reference)
+
+
+@pytest.mark.parametrize("name", ["He3", "h3", "h4", "He2+He3", "relu", "abs"])
+def test_correctly_rounded_targets_compile_to_the_same_bits(name):
+    target = link_function(parse_link(name))
+    fn = compiled_target(target)
+    assert fn is not None
+    u = np.random.default_rng(8).standard_normal(2000) * 3
+    mine = np.array([fn(float(t)) for t in u])
+    assert np.array_equal(mine.view(np.uint64), np.asarray(target(u), dtype=float).view(np.uint64))
+
+
+@pytest.mark.parametrize("name", ["tanh", "erf", "sigmoid"])
+def test_other_targets_are_not_compiled(name):
+    assert compiled_target(link_function(parse_link(name))) is None  # numpy may round differently
+
+
+def test_only_link_functions_are_compiled():
+    assert compiled_target(lambda u: u**3 - 3 * u) is None  # no expression to compile
+    assert isinstance(model_for(case("online"), 0.0, 10).target, LinkFunction)
+
+
+def test_link_function_pickles():
+    import pickle
+
+    f = link_function(parse_link("h3"))
+    u = np.linspace(-2, 2, 5)
+    assert np.array_equal(pickle.loads(pickle.dumps(f))(u), f(u))
 
 
 # ----------------------------------------------------------------------------- warned fallback

@@ -10,8 +10,11 @@ place that turns them into numbers:
   fixed ``eta`` and ``d``, as the vectorised kernel ``(y, z, q, a) -> (psi, a_next)`` of a
   :class:`~theory.simulate.StepModel`; picklable, built lazily;
 * :class:`CompiledKernel` -- the same step compiled by numba as a scalar function
-  ``f(y, z, q, a, eta, d)``, which the reduced engine runs inside :func:`compiled_step_loop`;
-* :func:`rule_kernels` -- both, from a :class:`~theory.rules.Rule`'s public attributes.
+  ``f(y, z, q, a, eta, d)``, which the reduced engine runs inside :func:`compiled_run_loop` (or
+  :func:`compiled_step_loop`);
+* :func:`compiled_target` -- a link's scalar function compiled by numba, for the labels of
+  :func:`compiled_run_loop`, when it gives the numpy function's bits (see there);
+* :func:`rule_kernels` -- both kernels, from a :class:`~theory.rules.Rule`'s public attributes.
 
 Compilation is lazy and cached per expression.  When numba cannot compile an expression (or is not
 installed) a :class:`RuntimeWarning` names the kernel and the reason, once, and the engine runs the
@@ -31,11 +34,13 @@ from sympy.printing.codeprinter import PrintMethodNotImplementedError
 
 from theory.errors import RuleError
 from theory.simulate.common import StepModel
-from theory.simulate.step import make_step_loop, overlap_geometry, overlap_update, reached, step_is_finite
+from theory.simulate.draws import address, generator_at
+from theory.simulate.step import (make_run_loop, make_step_loop, overlap_geometry, overlap_update, reached,
+                                  step_is_finite)
 from theory.symbols import A, D, ETA, Q, Y, Z
 
-__all__ = ["fast_lambdify", "link_function", "StepKernel", "CompiledKernel", "rule_kernels",
-           "compiled_step_loop", "step_model", "KERNEL_ARGS"]
+__all__ = ["fast_lambdify", "link_function", "LinkFunction", "StepKernel", "CompiledKernel", "rule_kernels",
+           "compiled_step_loop", "compiled_run_loop", "compiled_target", "step_model", "KERNEL_ARGS"]
 
 #: Arguments of a compiled kernel, in order.
 KERNEL_ARGS = (Y, Z, Q, A, ETA, D)
@@ -119,6 +124,35 @@ def fast_lambdify(args, expr, module: str = "numpy"):
     return sp.lambdify(args, expr, modules=_numpy_modules(module), printer=_numpy_printer())
 
 
+class LinkFunction:
+    """A link's expression ``expr`` in ``z`` as a vectorised numpy function of ``u``; picklable.
+
+    The expression stays attached, so the reduced engine can compile the same function for its
+    per-run loop (:func:`compiled_target`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> LinkFunction(Z**3 - 3*Z)(np.array([1.0, 2.0]))
+    array([-2.,  2.])
+    """
+
+    def __init__(self, expr):
+        self.expr = expr
+        self._fn = None
+
+    def __getstate__(self):
+        return {"expr": self.expr}
+
+    def __setstate__(self, state):
+        self.__init__(state["expr"])
+
+    def __call__(self, u):
+        if self._fn is None:
+            self._fn = fast_lambdify([Z], self.expr)
+        return self._fn(u)
+
+
 def link_function(link) -> Callable[[np.ndarray], np.ndarray]:
     """A link ``sigma_*`` as a vectorised numpy function of ``u`` (float64 in, float64 out).
 
@@ -128,7 +162,7 @@ def link_function(link) -> Callable[[np.ndarray], np.ndarray]:
 
     Returns
     -------
-    callable
+    LinkFunction
 
     Examples
     --------
@@ -137,7 +171,7 @@ def link_function(link) -> Callable[[np.ndarray], np.ndarray]:
     >>> link_function(parse_link("He3"))(np.array([1.0, 2.0]))
     array([-2.,  2.])
     """
-    return fast_lambdify([Z], link.expr)
+    return LinkFunction(link.expr)
 
 
 class StepKernel:
@@ -191,6 +225,8 @@ class StepKernel:
 
 _COMPILED: dict = {}  # (str(step), str(a_next)) -> numba dispatcher, or None after a warned failure
 _LOOP: list = []      # the compiled step loop, built once
+_RUN_LOOP: dict = {}  # (kernel, target) -> the compiled run loop
+_TARGETS: dict = {}   # str(expr) -> compiled scalar target, or None
 
 
 def _numba():
@@ -331,6 +367,94 @@ def compiled_step_loop():
         parts = [numba.njit(inline="always")(f) for f in (overlap_geometry, overlap_update, step_is_finite, reached)]
         _LOOP.append(numba.njit(make_step_loop(*parts)))
     return _LOOP[0]
+
+
+def compiled_run_loop(kern, label):
+    """The per-run loop of :func:`theory.simulate.step.make_run_loop` for ``kern`` and ``label``, compiled by numba.
+
+    Built from the same step and event functions as :func:`compiled_step_loop`, once per pair of
+    compiled kernel and target (their code is compiled into the loop, so a call types only numbers);
+    the two generators are passed by address (:func:`theory.simulate.draws.address`) and opened
+    with :func:`theory.simulate.draws.generator_at`.  ``None`` (after a warning) without numba or
+    when the loop does not compile.
+    """
+    key = (kern, label)
+    if key not in _RUN_LOOP:
+        numba = _numba()
+        if numba is None:
+            return None
+        _RUN_LOOP[key] = None
+        parts = [numba.njit(inline="always")(f) for f in (overlap_geometry, overlap_update, step_is_finite, reached)]
+        loop = numba.njit(make_run_loop(kern, label, *parts, stream=generator_at()))
+        g = np.random.default_rng(0)
+        try:  # compile now, with the argument types of the engine's calls
+            loop(0.0, 0.0, 0.1, 1.0, 0, 1e-3, 0.5, False, address(g), address(g), 1.5, False, False, 0.0)
+        except _compile_failures() as exc:
+            reason = " ".join(str(exc).split())[:300]
+            warnings.warn(f"numba cannot compile the run loop ({type(exc).__name__}: {reason}); the reduced engine "
+                          "steps through records drawn by numpy instead (same hitting times, about twice as slow)",
+                          RuntimeWarning, stacklevel=2)
+        else:
+            _RUN_LOOP[key] = loop
+    return _RUN_LOOP[key]
+
+
+# Operations whose float64 result is correctly rounded (or exact), so numpy's vectorised loops and
+# numba's scalar code give the same bits: +, -, *, /, sqrt, small integer powers (printed as
+# products), abs, max, min, sign.  exp, log, tanh, erf, ... are not: numpy may use its own SIMD
+# implementations where numba calls the C library, and the two can differ in the last bit.
+_EXACT_HEADS = (sp.Symbol, sp.Number, sp.Add, sp.Mul, sp.Abs, sp.Max, sp.Min, sp.sign)
+
+
+def _exact_in_float64(expr) -> bool:
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Pow):
+            e = node.exp
+            if not ((e.is_Integer and -1 <= e <= _MAX_PRODUCT_POWER and e != 0) or e in (sp.S.Half, -sp.S.Half)):
+                return False
+        elif not isinstance(node, _EXACT_HEADS):
+            return False
+    return expr.free_symbols <= {Z}
+
+
+def compiled_target(target):
+    """The scalar numba function of a model's target, when it gives the numpy function's bits, else ``None``.
+
+    Only a :class:`LinkFunction` (which carries its expression) qualifies, and only when every
+    operation of its expression is correctly rounded in float64 (arithmetic, ``sqrt``, small integer
+    powers, ``abs``, ``max``, ``min``, ``sign``: the polynomial links ``He_k``, ``h_k``, ``relu``,
+    ``abs``) and the compiled function reproduces the numpy one bit for bit on 10^4 probe points.
+    Otherwise (``tanh``, ``erf``, ``exp``, ...: numpy may round differently from the C library)
+    the reduced engine draws its records in blocks and computes the labels with numpy, which gives
+    the same numbers more slowly.
+
+    Examples
+    --------
+    >>> from theory.links import parse_link
+    >>> h3 = link_function(parse_link("h3"))
+    >>> compiled_target(h3)(2.0) == float(h3(2.0))
+    True
+    >>> compiled_target(link_function(parse_link("tanh"))) is None
+    True
+    """
+    expr = getattr(target, "expr", None)
+    if not isinstance(target, LinkFunction) or not isinstance(expr, sp.Basic):
+        return None
+    key = str(expr)
+    if key not in _TARGETS:
+        _TARGETS[key] = None
+        numba = _numba() if _exact_in_float64(expr) else None
+        if numba is not None:
+            try:
+                fn = numba.njit(fast_lambdify([Z], expr, "math"))
+                probe = np.concatenate([np.random.default_rng(0).standard_normal(10_000), np.linspace(-9, 9, 37)])
+                mine = np.array([float(fn(float(u))) for u in probe])
+                ref = np.broadcast_to(np.asarray(target(probe), dtype=np.float64), probe.shape)
+                if np.array_equal(mine.view(np.uint64), ref.view(np.uint64)):
+                    _TARGETS[key] = fn
+            except _compile_failures():
+                pass  # the block path computes the labels with numpy: same numbers
+    return _TARGETS[key]
 
 
 def step_model(rule, eta: float, d: int | None = None):

@@ -16,20 +16,30 @@ Speed: runs are processed as vectors; the random numbers of a block of steps are
 vectorised, only the state-dependent part runs step by step, and finished runs leave the active set at
 the end of each block. Each run's two streams are consumed sequentially, one fixed record per step
 (normals ``(u, g[, e][, u'])`` from stream 0 and ``R / 2 ~ Gamma((d - 2) / 2)`` from stream 1, after the
-start's draws), so block sizes do not affect results.
+start's draws), so block sizes do not affect results.  The streams of a chunk of runs are seeded
+together (``streams.run_generators``: the same generators as ``common.generator``'s).
 
-A model whose ``compiled`` kernel is set (and compiles) runs instead one run at a time through the
-numba loop of ``kernels.compiled_step_loop``, which calls the same step and event functions; it
-draws the same records from the same streams, so the hitting times are the same
-(``tests/test_kernels.py``), at a cost proportional to the run-steps actually taken.
+A model whose ``compiled`` kernel is set (and compiles) runs instead one run at a time, at a cost
+proportional to the run-steps actually taken, through a numba loop that calls the same step and
+event functions on the same records from the same streams, so the hitting times are the same
+(``tests/test_kernels.py``):
+
+* when its target also compiles to the same bits (``kernels.compiled_target``: the polynomial
+  links, ``relu``, ``abs``), the loop of ``kernels.compiled_run_loop`` draws each step's record
+  itself, from the run's two generators, and computes the label: the draws of one step overlap the
+  arithmetic of the previous one, and the run costs about its random numbers;
+* otherwise the loop of ``kernels.compiled_step_loop`` steps through records drawn by numpy in
+  blocks of :data:`RUN_BLOCK` steps, with the labels computed by numpy.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .events import record_events, resolve_events, start_records
-from .kernels import compiled_step_loop
-from .step import LOOP_HIT, overlap_geometry, overlap_update
+from .draws import address, draws_agree
+from .kernels import compiled_run_loop, compiled_step_loop, compiled_target
+from .streams import run_generators
+from .step import LOOP_HIT, LOOP_RUNNING, overlap_geometry, overlap_update
 from .common import (
     NO_PROGRESS,
     STATUS_DIVERGED,
@@ -167,7 +177,7 @@ def _run_reduced_compiled(model, fn, loop, d, gamma, run_seqs, *, m_thr, signed,
     with_noise, with_null = label_columns(model, null)
     k = 2 + with_noise + with_null
     half_df = (d - 2) / 2.0
-    gens = [(generator(ss, STREAM_STEP), generator(ss, STREAM_EXTRA)) for ss in run_seqs]
+    gens = list(zip(run_generators(run_seqs, STREAM_STEP), run_generators(run_seqs, STREAM_EXTRA)))
     m0 = np.array([reduced_start(gs, gx, d, start) for gs, gx in gens], dtype=np.float64)
     hitting, steps, status, final_m, active = start_records(m0, m_thr, signed)
     progress.runs_done(len(m0) - active.size)
@@ -200,6 +210,49 @@ def _run_reduced_compiled(model, fn, loop, d, gamma, run_seqs, *, m_thr, signed,
     return {"hitting_times": hitting, "status": status, "steps": steps, "final_m": final_m}
 
 
+RUN_CALL = 1 << 16  # steps per call of the run loop: progress is reported (and Ctrl-C seen) between calls
+
+
+def _run_reduced_drawing(model, loop, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, null,
+                         progress=NO_PROGRESS):
+    """Same chain, same streams, one run at a time through the compiled loop that draws its records.
+
+    The loop draws each step's record from the run's generators in the order :func:`_draw_block`
+    lays them out (normals ``(u, g[, e][, u'])`` from stream 0, then ``R / 2`` from stream 1) and
+    computes the label with the target compiled to the same bits; so a step sees the numbers it
+    sees on the other paths.  It is called for at most :data:`RUN_CALL` steps at a time, with the
+    addresses of the generators, which ``gens`` keeps alive.
+    """
+    eta, dd = model.compiled.eta, model.compiled.d
+    with_noise, with_null = label_columns(model, null)
+    half_df = (d - 2) / 2.0
+    gens = list(zip(run_generators(run_seqs, STREAM_STEP), run_generators(run_seqs, STREAM_EXTRA)))
+    m0 = np.array([reduced_start(gs, gx, d, start) for gs, gx in gens], dtype=np.float64)
+    hitting, steps, status, final_m, active = start_records(m0, m_thr, signed)
+    progress.runs_done(len(m0) - active.size)
+    thr, gam_f, noise, a0 = float(m_thr), float(gamma), float(model.noise), float(model.a0)
+    for i in active:
+        at_step, at_extra = address(gens[i][0]), address(gens[i][1])
+        m, a, t, code = final_m[i], a0, 0, LOOP_RUNNING
+        while t < max_steps:
+            n = min(RUN_CALL, max_steps - t)
+            code, row, m, a = loop(eta, dd, m, a, n, gam_f, thr, signed, at_step, at_extra, half_df, with_noise,
+                                   with_null, noise)
+            progress.at_step(t + row)
+            if code:
+                t += row + 1
+                break
+            t += n
+        steps[i] = t
+        if code:
+            status[i] = STATUS_HIT if code == LOOP_HIT else STATUS_DIVERGED
+            if code == LOOP_HIT:
+                hitting[i] = t
+        final_m[i] = m
+        progress.runs_done(1)
+    return {"hitting_times": hitting, "status": status, "steps": steps, "final_m": final_m}
+
+
 def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, null, block=None,
                 progress=NO_PROGRESS):
     """Simulate independent runs of the overlap chain; see :func:`theory.simulate.simulate`.
@@ -211,7 +264,7 @@ def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, n
         the gamma variates (start's ``chi^2_{d-1} / 2``, then ``R / 2`` per step).
     block : int, optional
         Force a block length of the vectorised path (testing only: results do not depend on it);
-        without it, a model with a ``compiled`` kernel runs the compiled per-run loop.
+        without it, a model with a ``compiled`` kernel runs a compiled per-run loop (module docstring).
     progress : Progress, optional
         Told when runs stop and how far the active runs are.
 
@@ -222,13 +275,17 @@ def run_reduced(model, d, gamma, run_seqs, *, m_thr, signed, max_steps, start, n
     if model.compiled is not None and block is None:
         fn, loop = model.compiled.function(), compiled_step_loop()
         if fn is not None and loop is not None:  # else: warned once, the vectorised path below
-            return _run_reduced_compiled(model, fn, loop, d, gamma, run_seqs, m_thr=m_thr, signed=signed,
-                                         max_steps=max_steps, start=start, null=null, progress=progress)
+            options = dict(m_thr=m_thr, signed=signed, max_steps=max_steps, start=start, null=null, progress=progress)
+            label = compiled_target(model.target)
+            run_loop = compiled_run_loop(fn, label) if label is not None and draws_agree((d - 2) / 2.0) else None
+            if run_loop is not None:
+                return _run_reduced_drawing(model, run_loop, d, gamma, run_seqs, **options)
+            return _run_reduced_compiled(model, fn, loop, d, gamma, run_seqs, **options)
     with_noise, with_null = label_columns(model, null)
     k = 2 + with_noise + with_null
     half_df = (d - 2) / 2.0
-    gens_step = [generator(ss, STREAM_STEP) for ss in run_seqs]
-    gens_extra = [generator(ss, STREAM_EXTRA) for ss in run_seqs]
+    gens_step = run_generators(run_seqs, STREAM_STEP)
+    gens_extra = run_generators(run_seqs, STREAM_EXTRA)
     m0 = np.array([reduced_start(gs, gx, d, start) for gs, gx in zip(gens_step, gens_extra)], dtype=np.float64)
     hitting, steps, status, final_m, active = start_records(m0, m_thr, signed)
     progress.runs_done(len(m0) - active.size)

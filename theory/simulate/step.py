@@ -10,11 +10,19 @@ One step of the reduced chain (docs/theory.md, section 8) from overlap ``m`` on 
 and after it a run has *diverged* when ``m'``, ``den`` or ``a'`` is not finite, and has *hit* when
 ``m' >= m_thr`` (or ``|m'| >= m_thr`` when unsigned).
 
-The functions here are plain arithmetic on numpy ufuncs, so the same source serves two paths:
+The functions here are plain arithmetic on numpy ufuncs, so the same source serves every path:
 numpy broadcasts them over the runs of a block (the vectorised path of ``reduced.py``, and the
-event tests of both engines), and numba compiles them, with :func:`make_step_loop`, into the
-per-run loop of the compiled path (``kernels.compiled_step_loop``).  Both paths perform the same
-IEEE operations in the same order, so given the same kernel values they give the same bits.
+event tests of both engines), and numba compiles them, with :func:`make_step_loop` and
+:func:`make_run_loop`, into the per-run loops of the compiled paths (``kernels.compiled_step_loop``,
+``kernels.compiled_run_loop``).  All paths perform the same IEEE operations in the same order, so
+given the same kernel values they give the same bits.
+
+A step's random record is, in order, the normals ``u, g`` (then ``e``, the label noise, when the
+model has noise, then ``u'``, the null input, for a null control) from a run's stream 0, and one
+``R / 2 ~ Gamma((d - 2) / 2)`` from its stream 1 (none when ``d = 2``, where ``R = 0``); the label is
+``y = target(u) + noise e`` (``target(u')`` for a null control).  :func:`make_step_loop` reads
+these from arrays drawn in blocks; :func:`make_run_loop` draws them one step at a time from the two
+generators themselves, the same numbers in the same order.
 
 Examples
 --------
@@ -31,7 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["overlap_geometry", "overlap_update", "step_is_finite", "reached", "make_step_loop",
+__all__ = ["overlap_geometry", "overlap_update", "step_is_finite", "reached", "make_step_loop", "make_run_loop",
            "LOOP_RUNNING", "LOOP_HIT", "LOOP_DIVERGED"]
 
 #: Codes :func:`make_step_loop`'s loop returns: ran through the block, hit, diverged.
@@ -102,5 +110,64 @@ def make_step_loop(geometry=overlap_geometry, update=overlap_update, finite=step
             if hit(m, thr, signed):
                 return LOOP_HIT, t, m, a
         return LOOP_RUNNING, U.shape[0], m, a
+
+    return loop
+
+
+def _same_generator(generator):
+    return generator
+
+
+def make_run_loop(kern, label, geometry=overlap_geometry, update=overlap_update, finite=step_is_finite, hit=reached,
+                  stream=_same_generator):
+    """The per-run loop that draws each step's record itself, for the scalar kernel and label given.
+
+    The loop ``loop(eta, d, m, a, steps, gamma, thr, signed, normals, extra, half_df, with_noise,
+    with_null, noise)`` runs up to ``steps`` steps of one run: each step draws its record (module
+    docstring) from the generators ``stream(normals)`` (stream 0) and ``stream(extra)`` (stream 1),
+    forms the label ``y = label(u) (+ noise e)``, and then does exactly what
+    :func:`make_step_loop`'s loop does with that record and ``kern(y, z, q, a, eta, d)``.  It
+    returns ``(code, t, m, a)`` as that loop does, ``t = steps`` when the run went through.  A
+    run's numbers are those of :func:`make_step_loop` fed with the same records, whatever
+    ``steps`` is: the generators are consumed strictly in order, and a call stops drawing at its
+    last step.
+
+    ``kernels.compiled_run_loop`` compiles it with numba, passing for ``stream`` the function that
+    opens a generator from its address (``draws.generator_at``); there the draws of one step and
+    the arithmetic of the previous one are independent, so the processor overlaps them and the loop
+    costs little more than its random numbers.  With the defaults (Python functions, generators
+    passed as they are) it runs in Python.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> loop = make_run_loop(lambda y, z, q, a, eta, d: (y * (3 * z * z - 3), a), lambda u: u)
+    >>> g0, g1 = np.random.default_rng(0), np.random.default_rng(1)
+    >>> code, t, m, a = loop(0.0, 0.0, 0.1, 1.0, 5, 0.0, 0.5, False, g0, g1, 1.5, False, False, 0.0)
+    >>> code == LOOP_RUNNING, t, float(m)
+    (True, 5, 0.1)
+    >>> bool(g0.standard_normal() == np.random.default_rng(0).standard_normal(11)[10])  # 2 normals a step
+    True
+    """
+    def loop(eta, dd, m, a, steps, gamma, thr, signed, normals, extra, half_df, with_noise, with_null, noise):
+        gen_n, gen_x = stream(normals), stream(extra)
+        for t in range(steps):
+            u = gen_n.standard_normal()
+            g = gen_n.standard_normal()
+            e = gen_n.standard_normal() if with_noise else 0.0
+            u_label = gen_n.standard_normal() if with_null else u
+            R = 2.0 * gen_x.standard_gamma(half_df) if half_df > 0 else 0.0
+            y = float(label(u_label))
+            if with_noise:
+                y = y + noise * e
+            z, q = geometry(m, u, g, R)
+            psi, a_next = kern(y, z, q, a, eta, dd)
+            m_new, den = update(m, u, z, q, psi, gamma)
+            if not finite(m_new, den, a_next):
+                return LOOP_DIVERGED, t, m_new, a_next
+            m, a = m_new, a_next
+            if hit(m, thr, signed):
+                return LOOP_HIT, t, m, a
+        return LOOP_RUNNING, steps, m, a
 
     return loop
