@@ -152,7 +152,7 @@ def derive_h3():
     claim(sp.expand(psi2 - (3 * A**2 + 8649 * ETA**2)) == 0 and sp.expand(psi2 - psi2_moments) == 0,
           f"h3: E[psi^2] at m = 0 is {psi2} (moments: {psi2_moments})")
     # the cross moment of the two layers' increments at m = 0: E[da * psi u] / eta
-    cross = gaussian_expectation(sp.expand((da / ETA * kept.psi * Y**0).subs({Z: G2, Y: H3.subs(Z, G1)}) * G1),
+    cross = gaussian_expectation(sp.expand((da / ETA * kept.psi).subs({Z: G2, Y: H3.subs(Z, G1)}) * G1),
                                  (G1, G2))
     claim(sp.simplify(cross - ETA * u(H3**3, 1) * gaussian_expectation(
         sp.expand((H3**2 * sp.diff(H3, Z)).subs(Z, G2)), (G2,))) == 0 and cross.subs(ETA, 1) > 0,
