@@ -134,3 +134,15 @@ def test_kept_layer_is_stuck_where_gamma_is_too_large_for_it():
     p_kept, p_reset = kept.hits / runs, reset.hits / runs
     pooled = (kept.hits + reset.hits) / (2 * runs)
     assert p_reset - p_kept > 4 * math.sqrt(pooled * (1 - pooled) * 2 / runs)
+
+
+def test_predict_keep_a_reports_the_kept_layer_regime(capsys):
+    # eta d = 0.1 at d = 200: the walk's spread x ~ eta d / sqrt(6 kappa) ~ 0.1 / sqrt(0.75) < 1/2: "coincide"
+    import json
+
+    from theory.cli import main
+    assert main(["predict", "--rule", "alternating", "--target", "h3", "--keep-a", "--d", "200", "--eta", "0.0005",
+                 "--json"]) == 0
+    kept = json.loads(capsys.readouterr().out)["kept_layer"]
+    assert kept["regime"] == "coincide" and kept["index"] == 3
+    assert kept["spread"] < 0.5

@@ -55,18 +55,31 @@ def run(args) -> int:
         check_output_path(args.plot, "--plot")
     prediction = predict(rule_from_args(args), imax=args.imax)
     report = finite_d_report(prediction, args.d, args.eta) if args.d is not None else None
+    kept = None
+    if getattr(prediction.rule, "keep_a", False) and args.d is not None and args.eta is not None:
+        from theory.predict.kept_layer import kept_layer_outlook
+
+        kept = kept_layer_outlook(prediction.rule, args.d, args.eta)
     bounds = lower_bounds(prediction)
     if args.json:  # build only the output asked for: printing large exact forms is not free
         obj = prediction.to_dict()
         obj.update(bounds.to_dict())
         if report is not None:
             obj["finite_d"] = report
+        if kept is not None:
+            obj["kept_layer"] = dict(kept._asdict(), label="numeric estimate (docs/theory.md, section 12)")
         if args.plot is not None:
             obj["plot"] = _plot(prediction, bounds, args)
         emit(obj, True, "")
     else:
         text = prediction.table() + "\n\n" + bounds.table()
         text += ("\n\n" + report["text"] if report is not None else "")
+        if kept is not None:
+            text += ("\n\nkept second layer (--keep-a) at this (d, eta): the curve above treats a as fixed; the walk "
+                     f"a <- a + eta y sigma(z) gives regime '{kept.regime}' (index {kept.index} sets gamma; spread of "
+                     f"a over the reset escape x = {kept.spread:.3g}; kappa_eff at the end of that escape "
+                     f"{kept.kappa_at_reset:.3g}, above about 1.3 kept runs slow down or stall; numeric estimates, "
+                     f"docs/theory.md, section 12)")
         if args.plot is not None:
             text += "\n\nplot: " + _plot(prediction, bounds, args)
         emit({}, False, text)
