@@ -415,3 +415,19 @@ def test_cost_orders_submission_but_never_the_records(tmp_path, reference):
         recs = run_sweep(POINTS, sim_point, tmp_path, executor=ex, progress=False, cost=lambda p: p["runs"])
     assert recs == reference
     assert seen == sorted(seen, reverse=True)
+
+
+def test_throttled_aggregates_hold_every_saved_point_when_a_sweep_stops(tmp_path, reference, monkeypatch):
+    """With mid-run rewrites switched off, the aggregates are still complete after a failing point."""
+    from theory.simulate.sweep import SerialExecutor
+    monkeypatch.setattr(sweep_module, "AGGREGATE_INTERVAL", 1e9)
+    writes = []
+    original = sweep_module._Store.write_aggregates
+    monkeypatch.setattr(sweep_module._Store, "write_aggregates", lambda self: (writes.append(1), original(self)))
+    with SerialExecutor() as ex, pytest.raises(SweepError):
+        run_sweep(POINTS, failing_point, tmp_path, executor=ex, progress=False)
+    saved = saved_ids(tmp_path)
+    assert saved == {point_id(p) for p in POINTS if p.get("k") != 2}  # the serial executor ran every point
+    aggregate = json.loads((tmp_path / "records.json").read_text())
+    assert aggregate == [r for r in reference if r["point_id"] in saved]
+    assert len(writes) == 2  # the first save (interval elapsed since -inf), then the flush on the way out
