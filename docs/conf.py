@@ -54,7 +54,8 @@ nb_execution_in_temp = True
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "verify_default_output.txt", "other_cases.txt"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "verify_default_output.txt", "other_cases.txt",
+                    "verify_large_output.txt"]
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "none"
