@@ -353,6 +353,7 @@ def test_resume_rejects_saved_points_that_fail_the_checks(tmp_path, reference, m
     os.mkfifo(pdir / f"{ids[2]}.json")                                                      # reading would block
     (pdir / f"{ids[3]}.json").write_text("[" * 100_000)                                      # nested too deeply
     big = pdir / f"{ids[4]}.json"
+    big.write_text(big.read_text() + " " * 4096)  # still valid JSON, and larger than every other file here
     monkeypatch.setattr(sweep_module, "MAX_POINT_FILE_BYTES", big.stat().st_size - 1)      # over the size limit
     stats = {}
     with ThreadPoolExecutor(2) as ex:
