@@ -8,7 +8,8 @@ It runs the same verification twice in fresh processes, in this order:
 
 Each run compiles its own kernels (numba's cache is not on disk; with the default every
 worker process compiles them once), as a user's run does.  It prints the two wall
-times, their ratio (target: at least 1.8 on 2 cores) and whether the records of the two runs
+times and peak resident memory (of the main process, and of the largest worker), their ratio
+(target: at least 1.8 on 2 cores) and whether the records of the two runs
 are byte-identical (they must be: the per-run seed streams do not depend on the worker count).
 The anchor is the serial run, measured in the same invocation.
 """
@@ -27,17 +28,44 @@ from pathlib import Path
 __all__ = ["main", "timed_verify", "records_identical"]
 
 
-def timed_verify(out: Path, extra: list[str]) -> float:
-    """Run ``python -m theory verify --out OUT EXTRA...`` and return its wall time in seconds.
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
 
-    Its standard output is kept in ``OUT.txt`` beside the output folder.
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def timed_verify(out: Path, extra: list[str]) -> tuple[float, float, float]:
+    """Run ``python -m theory verify --out OUT EXTRA...``; returns (wall seconds, peak RSS of the
+    main process in MB, peak RSS of any one worker process in MB; 0 without workers).
+
+    Resident memory is sampled from ``/proc`` every 0.2 s (Linux; zeros elsewhere). Its standard
+    output is kept in ``OUT.txt`` beside the output folder.
     """
     cmd = [sys.executable, "-m", "theory", "verify", "--out", str(out), *extra]
     out.parent.mkdir(parents=True, exist_ok=True)
+    peak_main = peak_worker = 0.0
     with open(out.with_suffix(".txt"), "w", encoding="utf-8") as log:
         t0 = time.perf_counter()
-        subprocess.run(cmd, check=False, stdout=log)
-        return time.perf_counter() - t0
+        proc = subprocess.Popen(cmd, stdout=log)
+        while proc.poll() is None:
+            peak_main = max(peak_main, _rss_mb(proc.pid))
+            for child in _children(proc.pid):
+                peak_worker = max(peak_worker, _rss_mb(child))
+            time.sleep(0.2)
+        return time.perf_counter() - t0, peak_main, peak_worker
 
 
 #: Keys of report.json that name the output folder (they differ between the two runs by construction).
@@ -77,14 +105,14 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         tmp = args.keep if args.keep is not None else Path(scratch)
         load = os.getloadavg()[0]
-        t1 = timed_verify(tmp / "serial", ["--workers", "1", *extra])
-        tn = timed_verify(tmp / "default", extra)
+        t1, m1, _ = timed_verify(tmp / "serial", ["--workers", "1", *extra])
+        tn, mn, wn = timed_verify(tmp / "default", extra)
         same = records_identical(tmp / "serial", tmp / "default")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"verify{' --quick' if args.quick else ''} on {cores} core(s), load average before: "
           f"{load:.2f}")
-    print(f"  --workers 1 : {t1:8.1f} s")
-    print(f"  default     : {tn:8.1f} s")
+    print(f"  --workers 1 : {t1:8.1f} s   peak memory {m1:6.0f} MB")
+    print(f"  default     : {tn:8.1f} s   peak memory {mn:6.0f} MB (main), {wn:6.0f} MB (largest worker)")
     print(f"  speed-up    : {t1 / tn:8.2f}x (target >= 1.8 on 2 cores)")
     print(f"  records identical: {same}")
     return 0 if same else 1
