@@ -40,4 +40,4 @@ def test_an_optimum_at_the_edge_of_the_grid_is_flagged():
     # with two constants every optimum is at an edge of the grid, so the note must be there
     assert any("edge of the step-size grid" in n for n in adv.notes)
     assert "NOTE:" in adv.text()
-    assert max(DEFAULT_KAPPA_GRID) == 8.0
+    assert max(DEFAULT_KAPPA_GRID) == 1.0
