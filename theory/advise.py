@@ -494,7 +494,7 @@ def check_verdict(advised_eta: float, predicted_T: float, rows, *, eta_factor: f
     eta_ok = factor <= eta_factor * (1 + 1e-9)
     ratio = predicted_T / adv["mean"]
     ratio_se = predicted_T * adv["se"] / adv["mean"] ** 2
-    t_ok = abs(ratio - 1) <= t_tol
+    t_ok = abs(ratio - 1) <= t_tol * (1 + 1e-12)                   # the band's edge counts, as 2.0 does
     margin = (t_tol - abs(ratio - 1)) / ratio_se if ratio_se > 0 else (math.inf if t_ok else -math.inf)
     deciding = {id(r): r for r in members + [adv]}.values()
     censored = sum(int(r.get("censored", 0)) for r in deciding)
@@ -590,8 +590,8 @@ def _check_text(s) -> list:
     v = s["verdict"]
     lines = [f"  check (reduced engine, {s['runs']} runs a point at kappa = {s['kappa']:g}, at most {s['max_steps']:.3g} "
              f"steps a run, {BUDGET_FACTOR}x the predicted T; a censored run counts at the steps it ran, so a mean "
-             f"with censored runs is a lower bound; {s['censored']} censored in all; {s['widened']} points added "
-             f"while an end of the grid was in the optimum set):",
+             f"with censored runs is a lower bound; {s['censored']} censored in all; grid widened by "
+             f"{s['widened']} while an end of it was in the optimum set):",
              "    eta         predicted T   simulated mean +- SE     censored"]
     for r in s["rows"]:
         mark = "  <- advised" if r["eta"] == v["eta_check"]["advised_eta"] else ""
