@@ -61,7 +61,7 @@ Runs that reach the step budget count at the steps they ran, so a mean with cens
 lower bound; the verdict counts them and does not pass on them. Every float is numeric and
 labelled so in the output.
 
-Size: about 580 lines, one concept (the advice and its check against simulation: the search,
+Size: about 620 lines, one concept (the advice and its check against simulation: the search,
 the plateau, the check grid, the verdict and their text); the docstrings with their measured
 table and examples are a third of it.
 """
