@@ -265,6 +265,11 @@ def simulation_figure(result, paths=None):
 def advice_figure(advices):
     """Predicted ``T(eta)`` of each advice's grid (and the simulated means of its check), log-log.
 
+    The predicted curve is a line through the evaluated grid, the advised point a star, the plateau
+    (predicted ``T`` within 10% of the advised) a shaded band. With a check, the simulated means
+    are drawn with 2 SE error bars (filled where the eta is in the simulated optimum set), together
+    with the predicted ``T`` at the checked etas at the check's ``kappa``.
+
     Parameters
     ----------
     advices : sequence of theory.advise.Advice
@@ -275,15 +280,31 @@ def advice_figure(advices):
     """
     fig, (ax,) = _figure()
     for k, adv in enumerate(advices):
-        grid = [g for g in adv.grid if math.isfinite(g["predicted_T"])]
+        grid = sorted((g for g in adv.grid if math.isfinite(g["predicted_T"])), key=lambda g: g["eta"])
         color = f"C{k % 10}"
+        name = adv.rule.split(' (')[0]
         ax.loglog([g["eta"] for g in grid], [g["predicted_T"] for g in grid], "-", color=color,
-                  label=f"{adv.rule.split(',')[0]}: predicted (diffusion mean)")
+                  label=f"{name}: predicted T (diffusion mean)")
+        if adv.plateau is not None:
+            ax.axvspan(adv.plateau[0], adv.plateau[1], color=color, alpha=0.12,
+                       label=f"plateau: predicted T within 10% [{adv.plateau[0]:.2g}, {adv.plateau[1]:.2g}]")
         ax.plot([adv.eta], [adv.predicted_T], "*", ms=12, color=color, label=f"advised eta = {adv.eta:.3g}")
         if adv.simulation:
             rows = adv.simulation["rows"]
-            ax.errorbar([r["eta"] for r in rows], [r["mean"] for r in rows], yerr=[2 * r["se"] for r in rows],
-                        fmt="o", mfc="none", color=color, label="simulated mean +- 2 SE")
+            members = set(adv.simulation.get("verdict", {}).get("optimum_set", []))
+            ax.plot([r["eta"] for r in rows], [r["predicted_T"] for r in rows], ":", color=color, lw=1,
+                    label=f"predicted at the checked etas (kappa = {adv.simulation['kappa']:g})")
+            for inset, mfc, what in ((False, "none", "simulated mean +- 2 SE"),
+                                     (True, color, "in the simulated optimum set")):
+                sel = [r for r in rows if (r["eta"] in members) == inset]
+                if sel:
+                    ax.errorbar([r["eta"] for r in sel], [r["mean"] for r in sel], yerr=[2 * r["se"] for r in sel],
+                                fmt="o", mfc=mfc, color=color, capsize=2, label=what)
+            v = adv.simulation.get("verdict")
+            if v:
+                ax.set_title(f"d = {adv.d}: check {v['verdict']} (eta {v['eta_check']['status']}, "
+                             f"T {v['T_check']['status']}: pred/sim = {v['T_check']['ratio']:.2f} +- "
+                             f"{v['T_check']['ratio_se']:.2f})", fontsize=9)
     ax.set_xlabel("eta")
     ax.set_ylabel(f"T (samples) at d = {advices[0].d}")
     ax.legend(fontsize=7)

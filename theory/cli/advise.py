@@ -36,8 +36,8 @@ def add_parser(sub):
     p.add_argument("--d", type=int_in(3, 10**6, "--d"), required=True,
                    help="the dimension (an integer in 3..10^6; required)")
     p.add_argument("--simulate", action="store_true",
-                   help="check the advice with the reduced engine on eta x 1/4..4 around it, with a null control "
-                        "(default: off)")
+                   help="check the advice with the reduced engine on eta x 2^k around it (k = -4..4, widened to the "
+                        "plateau), with a null control, and print the verdict of the two criteria (default: off)")
     p.add_argument("--runs", type=int_in(2, 10**5, "--runs"), default=64,
                    help="runs per point of the --simulate check (an integer in 2..10^5; default 64)")
     p.add_argument("--seed", type=int_in(0, 2**63 - 1, "--seed"), default=0,
@@ -90,7 +90,7 @@ def run(args) -> int:
 #: Stated in every output.
 CONVENTIONS = ("T counts samples (one per step) until |m| >= 0.5 from the positive hemisphere; predicted T is the "
                "diffusion mean of the exact one-step map (numeric); gamma = kappa-scaled theorem step size, kappa "
-               "from a factor-2 grid")
+               "from the factor-2 grid 1/32..1")
 
 
 def _plot(results, path):
