@@ -157,13 +157,13 @@ def test_the_text_prints_the_verdict_lines():
     adv.simulation = {"runs": 64, "max_steps": 10**4, "rows": rows, "kappa": 1.0, "widened": 0,
                       "set_at_range_end": [], "set_open_ends": [], "searched_range": [0.25, 4.0], "censored": 0,
                       "verdict": check_verdict(1.0, 100.0, rows), "null_median": 1e4, "null_max_steps": 10**4,
-                      "null_censored": 64}
+                      "null_censored": 64, "null_ok": True, "null_factor": 4.0}
     text = adv.text()
     assert "plateau (predicted T within 10% of the advised, evaluated grid): eta in [0.5, 2]" in text
     assert "criterion 1, advised eta within a factor 2 of the optimum set: PASS" in text
     assert "criterion 2, predicted T within 30% of the simulated mean at the advised eta: PASS" in text
     assert "= 0.833 +- 0.069 (1 SE)" in text and "verdict: PASS" in text
-    assert "median >= 1e+04 (censored 64 of 64" in text
+    assert "median >= 1e+04 (censored 64 of 64" in text and "; ok: needs 4x the simulated mean" in text
     assert "eta in [0.5, 2], 3 of 5 points" in text
 
 
@@ -248,3 +248,17 @@ def test_advised_learning_rate_at_d400_passes_both_criteria():
     assert s["censored"] == 0
     assert v["eta_check"]["status"] == "PASS" and v["T_check"]["status"] == "PASS" and v["verdict"] == "PASS"
     assert s["null_median"] > 4 * s["advised_mean"]
+
+
+def test_a_null_control_as_fast_as_the_signal_fails_the_check():
+    from theory.advise import with_null_control
+    rows = [dict(r, censored=0) for r in ROWS]
+    passed = check_verdict(1.0, 100.0, rows)
+    assert passed["verdict"] == "PASS"
+    mean = next(r["mean"] for r in rows if r["eta"] == 1.0)
+    assert with_null_control(passed, 4 * mean, mean)["verdict"] == "PASS"          # exactly the factor: enough
+    failed = with_null_control(passed, 3.9 * mean, mean)
+    assert failed["verdict"] == "FAIL" and not failed["null_ok"] and "null control" in failed["reason"]
+    # a check that already failed keeps its own reason
+    bad = check_verdict(1.0, 10.0, rows)
+    assert bad["verdict"] == "FAIL" and with_null_control(bad, 3.9 * mean, mean)["reason"] == bad["reason"]

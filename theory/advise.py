@@ -76,7 +76,7 @@ import numpy as np
 from theory._validate import as_int, as_real
 from theory.errors import PredictionError
 
-__all__ = ["Advice", "advise", "plateau", "check_etas", "check_verdict", "DEFAULT_KAPPA_GRID"]
+__all__ = ["Advice", "advise", "plateau", "check_etas", "check_verdict", "with_null_control", "DEFAULT_KAPPA_GRID"]
 
 #: Step-size constants scanned at every eta (the theorem fixes gamma only up to a constant); not
 #: above 1, where the diffusion prediction is unreliable (the table in the module docstring).
@@ -96,6 +96,9 @@ SET_SE = 2.0
 #: null-control run, in units of the advised predicted T.
 BUDGET_FACTOR = 100
 NULL_BUDGET_FACTOR = 10
+#: The null control must be at least this many times slower (median) than the simulated mean at the
+#: advised point, or the check's verdict is FAIL (the same factor as verify's null controls).
+NULL_FACTOR = 4.0
 #: At most this many points are added to the check grid (factor 2 outwards) while an end of it is
 #: in the simulated optimum set.
 MAX_WIDEN = 8
@@ -431,6 +434,29 @@ def _row_ok(r, i):
         raise PredictionError(f"check_verdict: rows[{i}]['se'] must be a finite number >= 0, got {se!r}")
 
 
+def with_null_control(verdict: dict, null_median: float, advised_mean: float, *,
+                      factor: float = NULL_FACTOR) -> dict:
+    """``verdict`` (from :func:`check_verdict`) with the null control applied.
+
+    The check passes only if the null control's median (labels independent of ``x``; censored runs
+    count at the steps they ran, so the median is a lower bound) is at least ``factor`` times the
+    simulated mean at the advised ``eta``. Adds ``null_ok``.
+
+    Examples
+    --------
+    >>> v = {"verdict": "PASS", "reason": "both criteria hold"}
+    >>> with_null_control(v, 5000.0, 1000.0)["verdict"], with_null_control(v, 3000.0, 1000.0)["verdict"]
+    ('PASS', 'FAIL')
+    """
+    ok = bool(null_median >= factor * advised_mean)
+    out = dict(verdict, null_ok=ok)
+    if not ok and verdict["verdict"] == "PASS":
+        out.update(verdict="FAIL", reason=f"the null control's median {null_median:.4g} is not {factor:g} times the "
+                                          f"simulated mean {advised_mean:.4g} at the advised eta: the signal is not "
+                                          f"told apart from labels independent of x")
+    return out
+
+
 def check_verdict(advised_eta: float, predicted_T: float, rows, *, eta_factor: float = ETA_FACTOR,
                   t_tol: float = T_REL_TOL, n_se: float = SET_SE) -> dict:
     """Apply the issue's two criteria to a simulated ``T(eta)`` curve.
@@ -575,13 +601,16 @@ def _check(prediction, case, advice, *, runs, seed, max_steps, m_thr, start, pro
     nt = np.asarray(null.steps, dtype=float)
     best = verdict["best"]
     adv = next(r for r in rows if r["eta"] == advice.eta)
+    verdict = with_null_control(verdict, float(np.median(nt)), adv["mean"])
+    null_ok = verdict["null_ok"]
     return {"runs": runs, "max_steps": max(r["max_steps"] for r in rows), "rows": rows, "kappa": advice.kappa,
             "widened": widened, "set_at_range_end": at_end, "set_open_ends": open_ends,
             "searched_range": [lo_range, hi_range],
             "best_eta": best["eta"], "best_mean": best["mean"], "best_se": best["se"],
             "advised_mean": adv["mean"], "advised_se": adv["se"], "censored": sum(r["censored"] for r in rows),
             "verdict": verdict, "plateau": list(advice.plateau),
-            "null_median": float(np.median(nt)), "null_max_steps": null_budget,
+            "null_median": float(np.median(nt)), "null_max_steps": null_budget, "null_ok": null_ok,
+            "null_factor": NULL_FACTOR,
             "null_censored": int(null.censored), "censored_count_at": "max_steps",
             "seed": seed, "label": "numeric"}
 
@@ -618,6 +647,6 @@ def _check_text(s) -> list:
     half = s["null_censored"] * 2 >= s["runs"]
     lines.append(f"  null control at the advised point (labels independent of x): median "
                  f"{'>= ' if half else ''}{s['null_median']:.4g} (censored {s['null_censored']} of {s['runs']} at "
-                 f"{s['null_max_steps']:.3g} steps)")
-    return lines
+                 f"{s['null_max_steps']:.3g} steps; "
+                 f"{'ok' if s['null_ok'] else 'FAIL'}: needs {s['null_factor']:g}x the simulated mean at the advised eta)")
     return lines

@@ -49,7 +49,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    """Print the advice for the rule(s) in ``args``; returns the exit status 0."""
+    """Print the advice for the rule(s) in ``args``; returns the exit status (1 when a ``--simulate`` check fails)."""
     import sys
 
     from theory.advise import advise
@@ -76,7 +76,7 @@ def run(args) -> int:
         if plot is not None:
             out = {"advice": out, "plot": plot} if isinstance(out, list) else dict(out, plot=plot)
         emit(out, True, "")
-        return 0
+        return _status(results)
     text = "\n\n".join(r.text() for r in results)
     if len(results) > 1:
         best = min(results, key=lambda r: r.predicted_T)
@@ -84,7 +84,13 @@ def run(args) -> int:
     if plot is not None:
         text += f"\nplot: {plot}"
     emit(None, False, text + "\n" + CONVENTIONS)
-    return 0
+    return _status(results)
+
+
+def _status(results) -> int:
+    """0, or 1 when a ``--simulate`` check's verdict is FAIL (as ``verify``: 0 only when every check passes)."""
+    failed = [r for r in results if r.simulation and r.simulation["verdict"]["verdict"] != "PASS"]
+    return 1 if failed else 0
 
 
 #: Stated in every output.
