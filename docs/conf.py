@@ -55,7 +55,7 @@ myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "verify_default_output.txt", "other_cases.txt",
-                    "verify_large_output.txt"]
+                    "verify_large_output.txt", "batch_reuse_c*.txt"]
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "none"
