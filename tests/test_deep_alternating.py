@@ -226,3 +226,11 @@ def test_latex_contains_the_derivation():
                    r"\binom{2}{i-1}", r"\tilde b_{2}", r"\min_{i \le 3}", r"2^{2}"):
         assert needle in text, needle
     assert "Depth" not in psi_latex(make_rule("alternating", "He3"))
+
+
+def test_report_contains_the_derivation():
+    from theory.latex import report_latex
+
+    rule = make_rule("alternating", "h3", depth=4)
+    doc = report_latex(rule, predict(rule, 4))
+    assert r"\textbf{Depth 4 (layer-wise).}" in doc and r"\binom{3}{i-1}" in doc and doc.rstrip().endswith(r"\end{document}")
