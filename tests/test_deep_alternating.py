@@ -222,7 +222,7 @@ def test_case_and_seeds_are_unchanged_at_depth_2():
 
 def test_latex_contains_the_derivation():
     text = psi_latex(make_rule("alternating", "He3", depth=3))
-    for needle in (r"\textbf{Depth 3 (layer-wise).}", r"b_{2}\cdots b_2\, b_1", "simultaneously",
+    for needle in (r"\textbf{Depth 3 (layer-wise).}", r"f(x) = b_2\, b_1\,\sigma", "simultaneously",
                    r"\binom{2}{i-1}", r"\tilde b_{2}", r"\min_{i \le 3}", r"2^{2}"):
         assert needle in text, needle
     assert "Depth" not in psi_latex(make_rule("alternating", "He3"))

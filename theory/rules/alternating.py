@@ -72,6 +72,21 @@ def depth_option(value) -> int:
     return number
 
 
+def layer_chain(depth: int, tilde: bool = False, first: str = "b_1") -> str:
+    r"""The product ``b_{D-1} ... b_2 b_1`` in LaTeX (``b_2\, b_1`` at depth 3), optionally with tildes.
+
+    Examples
+    --------
+    >>> layer_chain(3), layer_chain(5, first="a")
+    ('b_2\\, b_1', 'b_{4}\\cdots b_2\\, a')
+    """
+    t = (lambda x: r"\tilde " + x) if tilde else (lambda x: x)
+    if first == "b_1" and tilde:
+        first = r"\tilde b_1"
+    top = t("b_2") if depth == 3 else t(f"b_{{{depth - 1}}}") + r"\cdots " + t("b_2")
+    return top + r"\, " + first
+
+
 def layer_symbols(depth: int) -> tuple:
     """The scalar layers ``b_1 .. b_{depth-1}`` as SymPy symbols."""
     return tuple(sp.Symbol(f"b_{j}", real=True) for j in range(1, depth))
@@ -144,7 +159,7 @@ class Alternating(GradientRule):
         start = {b[0]: A, **{bj: sp.Integer(1) for bj in b[1:]}}
         ell = -Y * sp.Mul(*b) * sigma
         steps = [DerivationStep(f"correlation loss l(y, b_{depth - 1} ... b_2 a sigma(z))", ell.subs(start),
-                                r"\ell\bigl(y, b_{" + str(depth - 1) + r"}\cdots b_2\,a\,\sigma(z)\bigr)",
+                                r"\ell\bigl(y, " + layer_chain(depth, first="a") + r"\,\sigma(z)\bigr)",
                                 rf"correlation loss of the depth-{depth} network, $b_1 = a$, $b_j = 1$ ($j \ge 2$)")]
         tilde = {bj: sp.expand(start[bj] - ETA * sp.diff(ell, bj).subs(start)) for bj in b}
         for j, bj in enumerate(b, start=1):
@@ -158,8 +173,8 @@ class Alternating(GradientRule):
             steps.append(DerivationStep(text, tilde[bj], lhs, note))
         step = sp.expand((-sp.diff(ell, Z)).subs(tilde)) if psi_full is None else psi_full
         steps.append(DerivationStep("psi = -dl/dz with b~", step,
-                                    r"\psi = -\partial_z \ell\bigl(y, \tilde b_{" + str(depth - 1)
-                                    + r"}\cdots\tilde b_1\sigma(z)\bigr)",
+                                    r"\psi = -\partial_z \ell\bigl(y, " + layer_chain(depth, tilde=True)
+                                    + r"\,\sigma(z)\bigr)",
                                     r"then the first layer, using the product of the updated layers"))
         return Derived(step, A, step, tuple(steps))
 
@@ -167,8 +182,8 @@ class Alternating(GradientRule):
         if self.depth == 2:
             return ""
         dd = self.depth
-        return (r"\noindent\textbf{Depth " + str(dd) + r" (layer-wise).} Network $f(x) = b_{" + str(dd - 1)
-                + r"}\cdots b_2\, b_1\,\sigma(\langle w, x\rangle)$ with $b_1 = a$ and $b_j = 1$ ($j \ge 2$) at the "
+        return (r"\noindent\textbf{Depth " + str(dd) + r" (layer-wise).} Network $f(x) = " + layer_chain(dd)
+                + r"\,\sigma(\langle w, x\rangle)$ with $b_1 = a$ and $b_j = 1$ ($j \ge 2$) at the "
                 r"start of every step (all reset after it), correlation loss $\ell = -y f(x)$. Order: the "
                 + str(dd - 1) + r" scalar layers step simultaneously with $\eta$, "
                 r"$\tilde b_1 = a + \eta y\sigma(z)$, $\tilde b_j = 1 + \eta a y\sigma(z)$, then the first layer "
