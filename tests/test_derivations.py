@@ -20,7 +20,7 @@ from test_latex import _require_tex, compile_tex
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = sorted(p for p in (ROOT / "derivations").glob("*.py") if not p.name.startswith("_"))
-EXPECTED = {"online_sgd", "batch_reuse", "alternating_sgd", "general_theorem", "kept_second_layer"}
+EXPECTED = {"online_sgd", "batch_reuse", "alternating_sgd", "general_theorem", "kept_second_layer", "deep_alternating"}
 
 
 def load(path: Path):

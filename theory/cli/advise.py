@@ -58,9 +58,10 @@ def run(args) -> int:
     if args.plot is not None:
         check_output_path(args.plot, "--plot")
     names = PAPER_RULES if args.rule == "all" else (args.rule,)
-    if args.rule == "all" and any(getattr(args, k, None) not in (None, False) for k in ("psi", "order", "keep_a")):
-        raise UsageError("--rule all compares the paper's rules with their default options: --psi, --order and "
-                         "--keep-a do not apply")
+    if args.rule == "all" and any(getattr(args, k, None) not in (None, False)
+                                  for k in ("psi", "order", "keep_a", "depth")):
+        raise UsageError("--rule all compares the paper's rules with their default options: --psi, --order, "
+                         "--keep-a and --depth do not apply")
     results = []
     for name in names:
         args.rule = name

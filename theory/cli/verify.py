@@ -121,6 +121,10 @@ def run(args) -> int:
         changes["eta_top_fraction"] = args.eta_top
     if args.keep_a:
         changes["keep_a"] = True
+    if getattr(args, "depth", None) is not None:  # make_rule above has checked it
+        from theory.rules.alternating import depth_option
+
+        changes["depth"] = depth_option(args.depth)
     if args.signed:
         changes["signed"] = True
     if args.d is not None:

@@ -69,9 +69,10 @@ def psi_latex(rule) -> str:
     if rule.keep_a and rule.a_next != A:
         rows.append((None, r"{\small the second layer keeps $\tilde a$ (it is not reset):}"))
         rows.append((r"a_{t+1}", expr_lines(rule.a_next, printer=printer)))
-    note = ""
+    note = rule.latex_note()
+    note = note + "\n" if note else ""
     if rule.distributional:
-        note = r"\noindent Note: " + escape_text(rule.singularity_note()) + ".\n"
+        note += r"\noindent Note: " + escape_text(rule.singularity_note()) + ".\n"
     return _rule_intro(rule, printer) + "\n" + align_block(rows) + "\n" + note
 
 

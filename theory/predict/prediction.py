@@ -206,6 +206,7 @@ class Prediction(RichDisplay):
         return {
             "rule": r.name, "loss": r.loss, "target": r.target.name, "student": r.student.name,
             "noise": float(r.target.noise), "a": str(r.a), "order": r.order, "keep_a": r.keep_a,
+            **({"depth": r.depth} if getattr(r, "depth", 2) != 2 else {}),
             "psi": str(r.psi), "psi_label_free": str(r.label_free),
             "mu": {str(i): _text(v) for i, v in self.mu.items()},
             "mu_exact": {str(i): exact[i] for i in self.mu},

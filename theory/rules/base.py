@@ -104,7 +104,7 @@ def registry() -> dict[str, type]:
     >>> list(registry())[:4]
     ['online', 'batch-reuse', 'alternating', 'custom']
     >>> registry()["alternating"].options
-    {'loss': 'correlation', 'keep_a': False}
+    {'loss': 'correlation', 'keep_a': False, 'depth': 2}
     """
     return dict(_REGISTRY)
 
@@ -316,6 +316,14 @@ class Rule(RichDisplay):
     def label(self) -> str:
         """One line: the algorithm, the target and the student."""
         return f"{self.algorithm_label()}, target {self.target.name}, student {self.student.name}"
+
+    def latex_note(self) -> str:
+        """Text-mode LaTeX the reports add after the derivation of ``psi`` (default: none).
+
+        A rule whose options change the algorithm beyond its step records (the deep variant of
+        alternating SGD) says here what the network and the order of its updates are.
+        """
+        return ""
 
     def psi_at(self, a=None) -> sp.Expr:
         """``psi`` with the second layer ``a`` substituted (default: the rule's ``a``)."""

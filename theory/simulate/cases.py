@@ -31,15 +31,17 @@ _STATUSES = ("hit", "censored", "diverged")
 def case_of(rule: Rule, psi_text: str | None = None) -> dict:
     """The JSON-friendly case of a :class:`~theory.rules.Rule`.
 
-    The keys are :data:`CASE_KEYS`, plus any option of the rule's own class that is set (for
-    example ``transform``), so a case rebuilds the same rule while the cases (and hence the
-    seeds) of the rules that have no such option stay what they always were.
+    The keys are :data:`CASE_KEYS`, plus any option of the rule's own class that is set to other
+    than its class default (for example ``transform``, or ``depth`` above 2), so a case rebuilds
+    the same rule while the cases (and hence the seeds) of the rules that have no such option, or
+    leave it at its default, stay what they always were.
     """
     case = {"rule": rule.name, "loss": rule.loss, "target": rule.target.name, "student": rule.student.name,
             "a": float(rule.a), "order": rule.order, "keep_a": bool(rule.keep_a),
             "psi": psi_text if psi_text is not None else rule.spec.get("psi"), "noise": float(rule.target.noise)}
     for key, value in rule.spec.items():
-        if key not in CASE_KEYS and key not in case and value is not None:
+        if key not in CASE_KEYS and key not in case and value is not None \
+                and value != type(rule).options.get(key):
             case[key] = value
     return case
 

@@ -53,6 +53,10 @@ class VerifyConfig:
     ----------
     rule, target, student, loss, a, order, keep_a, psi, noise
         The case (see :func:`theory.rules.make_rule`); ``student`` defaults to ``target``.
+    depth
+        Alternating SGD's depth (``None`` or 2: Algorithm 2). Left out of the case and of the
+        configuration's hash when it is ``None`` or 2, so the records and folders of existing
+        configurations keep their seeds and hashes.
     ds_scaling, ds_threshold
         Dimensions of the exponent fits and of the threshold sweeps.
     ds_large
@@ -118,6 +122,7 @@ class VerifyConfig:
     fewer_runs_from_d: int | None = None
     fewer_runs: int = 40
     fewer_null_runs: int = 10
+    depth: int | None = None
 
     @property
     def large_ds(self) -> tuple:
@@ -143,9 +148,12 @@ class VerifyConfig:
 
     def case(self) -> dict:
         """The case as the simulators name it: rule, loss, target, student and the rule's options."""
-        return {"rule": self.rule, "loss": self.loss, "target": self.target,
+        case = {"rule": self.rule, "loss": self.loss, "target": self.target,
                 "student": self.student or self.target, "a": float(self.a), "order": self.order,
                 "keep_a": bool(self.keep_a), "psi": self.psi, "noise": float(self.noise)}
+        if self.depth not in (None, 2):
+            case["depth"] = self.depth
+        return case
 
 
 DEFAULT = VerifyConfig()
@@ -154,14 +162,20 @@ QUICK = replace(DEFAULT, ds_scaling=(25, 50, 100), ds_threshold=(25, 50, 100), r
 
 
 def config_dict(cfg: VerifyConfig) -> dict:
-    """Every field of ``cfg`` as plain JSON data (tuples become lists).
+    """Every field of ``cfg`` as plain JSON data (tuples become lists); ``depth`` only when it is not 2.
+
+    Leaving out ``depth = None`` or ``2`` keeps the hash (:func:`config_hash`) and the saved
+    ``config.json`` of every configuration from before the deep variant unchanged.
 
     Examples
     --------
     >>> config_dict(QUICK)["ds_scaling"]
     [25, 50, 100]
     """
-    return {f.name: (list(v) if isinstance(v := getattr(cfg, f.name), tuple) else v) for f in fields(cfg)}
+    out = {f.name: (list(v) if isinstance(v := getattr(cfg, f.name), tuple) else v) for f in fields(cfg)}
+    if out["depth"] in (None, 2):
+        del out["depth"]
+    return out
 
 
 def config_hash(cfg: VerifyConfig) -> str:
@@ -194,5 +208,6 @@ def default_out_dir(cfg: VerifyConfig) -> str:
 
 
 def _slug(case: dict) -> str:
-    parts = [case["rule"], case["loss"], case["target"], case["student"]]
+    rule = case["rule"] + (f"{case['depth']}" if case.get("depth") not in (None, 2) else "")
+    parts = [rule, case["loss"], case["target"], case["student"]]
     return "-".join(str(p).replace("*", "").replace("/", "_").replace(" ", "")[:20] for p in parts)

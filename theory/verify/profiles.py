@@ -112,7 +112,7 @@ def profile_config(name: str, base: VerifyConfig | None = None, executor=None,
         raise VerifyError(f"--profile {name!r}: the profiles are {', '.join(PROFILES)}")
     base = base or DEFAULT
     case = {k: getattr(base, k) for k in ("rule", "target", "student", "loss", "a", "order", "keep_a", "psi",
-                                          "noise", "seed", "kappa", "m_thr", "signed", "start", "engine")}
+                                          "noise", "seed", "kappa", "m_thr", "signed", "start", "engine", "depth")}
     if name == "default":
         return replace(DEFAULT, **case), None
     if name == "quick":
