@@ -57,7 +57,7 @@ from theory._io import atomic_write, json_default
 from .common import SimulationInputError
 
 __all__ = ["run_sweep", "point_seed", "point_id", "canonical_json", "load_records", "SweepError",
-           "available_cores", "read_regular_file", "file_kind", "SerialExecutor", "run_tasks"]
+           "available_cores", "read_regular_file", "file_kind", "SerialExecutor", "run_tasks", "TaskBatch"]
 
 #: Largest saved point file that resume reads back (an internal limit: a simulation point with 100 000
 #: runs is about 40 MB); a larger file is recomputed, not read.
@@ -199,10 +199,42 @@ def run_tasks(fn: Callable, args: list, executor: cf.Executor | None = None) -> 
     >>> run_tasks(pow, [(2, 3), (3, 2)])
     [8, 9]
     """
-    if executor is None:
-        return [fn(*a) for a in args]
-    futures = [executor.submit(fn, *a) for a in args]
-    return [f.result() for f in futures]
+    return TaskBatch(fn, args, executor).results()
+
+
+class TaskBatch:
+    """Tasks ``fn(*a)`` submitted now, their results collected later (in the order of ``args``).
+
+    Submitting independent work before a sweep lets the executor's workers fill the sweep's tail
+    with it instead of waiting for one another at the end of each phase. Without an executor the
+    tasks run, in this process, when :meth:`results` is first called. :meth:`cancel` drops the
+    tasks that have not started (for a run that stops early).
+
+    Examples
+    --------
+    >>> batch = TaskBatch(pow, [(2, 3), (3, 2)], SerialExecutor())
+    >>> batch.results(), batch.results()
+    ([8, 9], [8, 9])
+    """
+
+    def __init__(self, fn: Callable, args: list, executor: cf.Executor | None = None):
+        self.fn, self.args = fn, list(args)
+        self._futures = None if executor is None else [executor.submit(fn, *a) for a in self.args]
+        self._results: list | None = None
+
+    def results(self) -> list:
+        """The tasks' results (computed or waited for once)."""
+        if self._results is None:
+            if self._futures is None:
+                self._results = [self.fn(*a) for a in self.args]
+            else:
+                self._results = [f.result() for f in self._futures]
+        return self._results
+
+    def cancel(self) -> None:
+        """Cancel the tasks that have not started."""
+        for f in self._futures or ():
+            f.cancel()
 
 
 def available_cores() -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ import numpy as np
 from theory._io import atomic_write
 from theory.predict import negative_traps, predict, step_size, theorem_time
 from theory.simulate.cases import check_records, rule_for, simulate_point
-from theory.simulate.sweep import read_regular_file, run_sweep, run_tasks
+from theory.simulate.sweep import TaskBatch, read_regular_file, run_sweep
 from theory.verify.claims import (Bootstrap, ConstantsClaim, NullControlClaim, NullControls, ScalingClaim, Sweep,
                                   ThresholdClaim, WindowSlopeClaim, skip)
 from theory.verify.config import (CONFIG_FILE, CONFIG_FORMAT, DEFAULT, MAX_STEPS_PER_RUN, NULL_FACTOR, VerifyConfig,
@@ -91,12 +92,27 @@ def verify(cfg: VerifyConfig = DEFAULT, *, out_dir=None, executor=None, resume=F
     prepare_out(out, cfg)
     sweeps = _Sweeps(out, executor, resume, progress)
     plan = make_plan(cfg, pred, plot)
-    groups = group(sweeps(plan.points, "signal") if plan.points else [])
-    null_points = [q for q in map(NullControls(groups, {}, cfg.null_runs_at).point, plan.points) if q is not None]
-    null_groups = group(sweeps(null_points, "null") if null_points else [])
-    means = _diffusion_means(plan, executor) if cfg.diffusion else None
-    claims, tables = assess(plan, groups, null_groups, means)
-    _informational_tables(plan, groups, NullControls(groups, null_groups, cfg.null_runs_at), tables, sweeps, executor)
+    # the numeric tasks depend on the plan alone: submitted before the sweeps, they fill the workers'
+    # idle time at the end of each sweep (their results, and the records, do not depend on the order)
+    means_batch = _diffusion_means(plan, executor) if cfg.diffusion else None
+    traps_batch = _trap_tasks(plan, executor)
+    try:
+        groups = group(sweeps(plan.points, "signal") if plan.points else [])
+        null_points = [q for q in map(NullControls(groups, {}, cfg.null_runs_at).point, plan.points) if q is not None]
+        null_groups = group(sweeps(null_points, "null") if null_points else [])
+        means = _means_by_point(plan, means_batch) if means_batch is not None else None
+        # the claims (bootstraps, this process only) are computed while the tuned sweeps keep the workers busy
+        assessing = _InBackground(assess, plan, groups, null_groups, means)
+        tuned = _tuned_rows(plan, plan.sweep_etas[cfg.fig_d], sweeps) if cfg.tune and cfg.fig_d in plan.sweep_etas \
+            else None
+        claims, tables = assessing.result()
+        _informational_tables(plan, groups, NullControls(groups, null_groups, cfg.null_runs_at), tables,
+                              traps_batch, tuned)
+    except BaseException:
+        for batch in (means_batch, traps_batch):
+            if batch is not None:
+                batch.cancel()
+        raise
 
     if transition is not None:
         tables.transition = simulated_transition(plan, groups, transition)
@@ -176,12 +192,30 @@ def _sweep_points_of(plan: Plan) -> list:
     return [find_point(plan.points, d, e, "sweep") for d in sorted(plan.sweep_etas) for e in plan.sweep_etas[d]]
 
 
-def _diffusion_means(plan: Plan, executor) -> dict:
-    """``point_key -> diffusion mean`` of every swept point, computed on the executor."""
+def _diffusion_means(plan: Plan, executor) -> TaskBatch:
+    """The diffusion mean of every swept point, submitted to the executor (:func:`_means_by_point`)."""
     cfg = plan.cfg
-    pts = _sweep_points_of(plan)
-    args = [(cfg.case(), p["d"], p["eta"], p["gamma"], cfg.m_thr, cfg.signed, cfg.start) for p in pts]
-    return {point_key(p): v for p, v in zip(pts, run_tasks(diffusion_point, args, executor))}
+    args = [(cfg.case(), p["d"], p["eta"], p["gamma"], cfg.m_thr, cfg.signed, cfg.start)
+            for p in _sweep_points_of(plan)]
+    return TaskBatch(diffusion_point, args, executor)
+
+
+def _means_by_point(plan: Plan, batch: TaskBatch) -> dict:
+    """``point_key -> diffusion mean`` from the batch of :func:`_diffusion_means`."""
+    return {point_key(p): v for p, v in zip(_sweep_points_of(plan), batch.results())}
+
+
+def _fig_points(plan: Plan) -> list:
+    """The swept points at ``fig_d`` (Figure 1's), in ``eta`` order; empty when ``fig_d`` is not swept."""
+    d = plan.cfg.fig_d
+    return [find_point(plan.points, d, e, "sweep") for e in plan.sweep_etas.get(d, [])]
+
+
+def _trap_tasks(plan: Plan, executor) -> TaskBatch:
+    """The one-step negative-``m`` trap at each of Figure 1's points, submitted to the executor."""
+    cfg = plan.cfg
+    return TaskBatch(one_step_trap, [(cfg.case(), cfg.fig_d, cfg.m_thr, p["eta"], p["gamma"])
+                                     for p in _fig_points(plan)], executor)
 
 
 def _point_cost(point: dict) -> float:
@@ -348,15 +382,39 @@ def _threshold_claims(plan: Plan, boot: Bootstrap, used: list, tables: VerifyTab
 # ---------------------------------------------------------------------------
 # informational tables and the figure's curves
 # ---------------------------------------------------------------------------
-def _informational_tables(plan: Plan, groups: dict, nulls: NullControls, tables: VerifyTables, sweeps,
-                          executor=None) -> None:
-    """Figure 1 data, negative-``m`` traps, the diffusion prediction and tuned ``gamma`` at ``fig_d``."""
+class _InBackground:
+    """``fn(*args)`` in a daemon thread of this process; :meth:`result` waits for it and re-raises its error.
+
+    A daemon thread, so that Ctrl-C in the main thread ends the run at once.
+    """
+
+    def __init__(self, fn, *args):
+        self._out: list = []
+        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn, args):
+        try:
+            self._out.append((True, fn(*args)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller of result()
+            self._out.append((False, exc))
+
+    def result(self):
+        self._thread.join()
+        ok, value = self._out[0]
+        if not ok:
+            raise value
+        return value
+
+
+def _informational_tables(plan: Plan, groups: dict, nulls: NullControls, tables: VerifyTables,
+                          traps_batch: TaskBatch, tuned: list | None) -> None:
+    """Figure 1 data, negative-``m`` traps (``traps_batch``: :func:`_trap_tasks`) and the tuned rows at ``fig_d``."""
     cfg, pred = plan.cfg, plan.pred
     if cfg.fig_d not in plan.sweep_etas:
         return
     rows = []
-    for e in plan.sweep_etas[cfg.fig_d]:
-        p = find_point(plan.points, cfg.fig_d, e, "sweep")
+    for e, p in zip(plan.sweep_etas[cfg.fig_d], _fig_points(plan)):
         t = groups[point_key(p)]
         fin = t[np.isfinite(t)]
         _ok, nmed = nulls.check(p)
@@ -365,14 +423,13 @@ def _informational_tables(plan: Plan, groups: dict, nulls: NullControls, tables:
                      "q75": float(np.quantile(t, 0.75)), "mean": float(fin.mean()) if fin.size else None,
                      "censored": int((~np.isfinite(t)).sum()), "null_median": nmed})
     tables.figure1 = rows
-    one_step = run_tasks(one_step_trap, [(cfg.case(), cfg.fig_d, cfg.m_thr, r["eta"], r["gamma"]) for r in rows],
-                         executor)
+    one_step = traps_batch.results()
     traps = [{"eta": r["eta"], "population": (negative_traps(pred, cfg.fig_d, r["eta"], cfg.m_thr) or [None])[0],
               "one_step": o} for r, o in zip(rows, one_step)]
     if any(t["population"] is not None or t["one_step"] is not None for t in traps):
         tables.traps = traps
-    if cfg.tune:
-        tables.tuned = _tuned_rows(plan, plan.sweep_etas[cfg.fig_d], sweeps)
+    if tuned is not None:
+        tables.tuned = tuned
 
 
 def _curves(plan: Plan, groups: dict) -> dict:
