@@ -432,3 +432,31 @@ def test_throttled_aggregates_hold_every_saved_point_when_a_sweep_stops(tmp_path
     aggregate = json.loads((tmp_path / "records.json").read_text())
     assert aggregate == [r for r in reference if r["point_id"] in saved]
     assert len(writes) == 2  # the first save (interval elapsed since -inf), then the flush on the way out
+
+
+def _blas_threads() -> list:
+    """Worker side: the thread count of every native thread pool loaded here (OpenBLAS is, by numpy)."""
+    from threadpoolctl import threadpool_info
+
+    return [(pool["internal_api"], pool["num_threads"]) for pool in threadpool_info()]
+
+
+def test_worker_pools_run_one_native_thread_per_worker():
+    # a fresh process has OpenBLAS at one thread per core; each worker of worker_pool has one
+    import subprocess
+    import sys
+
+    from theory.simulate.sweep import available_cores, worker_pool
+    code = "import numpy, threadpoolctl; print(max(p['num_threads'] for p in threadpoolctl.threadpool_info()))"
+    # (without the *_NUM_THREADS variables: a dask LocalCluster with processes, as another test starts, sets
+    # them in this process)
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    fresh = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                               timeout=120, env=env).stdout)
+    assert fresh >= 1
+    with worker_pool(2) as pool:
+        pools = [pool.submit(_blas_threads).result(timeout=120) for _ in range(4)]
+    assert all(p for p in pools)  # numpy's BLAS is seen
+    assert {n for p in pools for _api, n in p} == {1}
+    if available_cores() > 1:
+        assert fresh > 1  # the limit is not the default: without it a worker's BLAS has a thread per core

@@ -140,15 +140,12 @@ def run(args) -> int:
         client = _dask_client(args.dask_scheduler)
         executor = client.get_executor()
     else:
+        from theory.simulate.sweep import SerialExecutor, one_native_thread, worker_pool
+
+        one_native_thread()  # one worker is one core, this process included (see one_native_thread)
         workers = args.workers if args.workers is not None else cores
-        if workers > 1:
-            from concurrent.futures import ProcessPoolExecutor
-
-            executor = ProcessPoolExecutor(max_workers=workers)
-        else:  # one worker means this process, not a pool sized by the sweep
-            from theory.simulate.sweep import SerialExecutor
-
-            executor = SerialExecutor()
+        # one worker means this process, not a pool sized by the sweep
+        executor = worker_pool(workers) if workers > 1 else SerialExecutor()
     try:
         transition = None
         if args.profile == "large":
