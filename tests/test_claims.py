@@ -320,6 +320,41 @@ def test_constants_claim_exclusions_are_the_fixed_rules():
     assert claim.status == "pass" and "4 excluded" in claim.detail
 
 
+def test_constants_claim_excludes_a_stable_zero_beyond_the_start_spread_only():
+    # 3 / sqrt(d): 0.42 at d = 50, 0.21 at d = 200; a zero inside that is the equator's and is kept
+    rows = _const_rows(1.0)
+    rows[0]["stable_zeros"] = [-0.05]          # d = 50, inside the start's spread: kept
+    rows[-1]["stable_zeros"] = [-0.38, 0.39]   # d = 200: excluded, and it cannot fail the claim
+    rows[-1]["diffusion_mean"] *= 4
+    claim, table = _constants(rows)
+    assert table[0]["status"] == "ok"
+    assert table[-1]["status"] == "excluded: drift's stable zero at m = -0.380"
+    assert claim.status == "pass" and "1 excluded" in claim.detail
+
+
+def test_the_drift_of_h3_at_large_eta_and_d_has_a_stable_zero_below_the_threshold():
+    # the large profile's failing points: at d = 2400, eta = 0.29 (the theorem's step, kappa = 1/8) the exact
+    # drift vanishes at m = +-0.37..0.40 < m_thr = 0.5, beyond 3/sqrt(d) = 0.061; at eta = 1e-3 it has only
+    # the equator's zero; at d = 50, eta = 1 none
+    from theory.predict import predict, step_size
+    from theory.simulate.cases import rule_for
+    from theory.verify import DEFAULT
+    from theory.verify.numerics import diffusion_summary
+    case = DEFAULT.case()
+    pred = predict(rule_for(case))
+
+    def zeros(d, eta):
+        gamma, _ = step_size(pred, d, eta, DEFAULT.kappa)
+        mean, z = diffusion_summary(case, d, eta, gamma, DEFAULT.m_thr, DEFAULT.signed, DEFAULT.start)
+        assert math.isfinite(mean)
+        return z
+
+    far = [m for m in zeros(2400, 0.29) if abs(m) >= 3 / math.sqrt(2400)]
+    assert len(far) == 2 and far[0] < 0 < far[1] and all(0.3 < abs(m) < 0.45 for m in far)
+    assert all(abs(m) < 3 / math.sqrt(2400) for m in zeros(2400, 1e-3))
+    assert zeros(50, 1.0) == []
+
+
 def test_constants_claim_needs_three_dimensions():
     claim, _ = _constants(_const_rows(1.0, ds=(50, 100)))
     assert claim.status == "skip" and "needs 3" in claim.detail

@@ -145,6 +145,39 @@ class HittingTimeProfile:
     order: str
     label: str = field(default="numeric")
 
+    def stable_zeros(self, rtol: float = 1e-6) -> list:
+        """Overlaps where the drift crosses from ``b > 0`` to ``b < 0`` as ``m`` grows: its stable zeros.
+
+        Read off the quadrature values ``b_nodes``: a node's sign counts only where
+        ``|b| > rtol max|b|`` (so rounding near a zero of ``b`` cannot make one), and each zero is
+        placed by linear interpolation between the two signed nodes around it.  Zeros at the
+        ends of the grid (the absorbing threshold) are not interior and are not listed.
+
+        Examples
+        --------
+        Online SGD on ``He_3/sqrt 6`` at ``d = 30``: the equator holds the overlap, and the one stable
+        zero lies just below it.  (``b(0) = gamma E[psi u / sqrt(1 + gamma^2 psi^2 q)] < 0``: the
+        normalisation caps the large ``|u|`` steps, which carry the positive part of
+        ``E[He_3(u) u] = 0``.)
+
+        >>> import numpy as np
+        >>> he3 = lambda z: (z**3 - 3*z) / np.sqrt(6)
+        >>> kern = lambda y, z, q, a: (a * y * (3*z**2 - 3) / np.sqrt(6), a)
+        >>> prof = hitting_time_profile(he3, kern, d=30, gamma=0.002)
+        >>> [round(m, 2) for m in prof.stable_zeros()], bool(prof.b_nodes[40] < 0)
+        ([-0.05], True)
+        """
+        b = np.asarray(self.b_nodes, float)
+        tol = rtol * float(np.max(np.abs(b))) if b.size else 0.0
+        signed = [(float(m), 1 if v > 0 else -1) for m, v in zip(self.m_nodes, b) if abs(v) > tol]
+        bs = dict(zip((float(m) for m in self.m_nodes), b))
+        zeros = []
+        for (m0, s0), (m1, s1) in zip(signed, signed[1:]):
+            if s0 > 0 > s1:
+                b0, b1 = bs[m0], bs[m1]
+                zeros.append(float(m0 + (m1 - m0) * b0 / (b0 - b1)))
+        return zeros
+
 
 # ---------------------------------------------------------------------------
 # input checks

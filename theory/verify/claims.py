@@ -514,9 +514,12 @@ class ConstantsClaim:
     before the run (:class:`~theory.verify.plan.PlanConstants`):
 
     * a point is **excluded**, and listed with the reason, when ``d < constants_min_d`` (the
-      diffusion is a large-``d`` limit) or when a run is censored (the mean of a sample with
+      diffusion is a large-``d`` limit), when a run is censored (the mean of a sample with
       censored runs is not measurable: the heavy-tailed region, near the crossing, where runs
-      wander to the drift's negative trap);
+      wander to the drift's negative trap), or when the exact drift has a stable zero ``m_s``
+      beyond the start's spread, ``|m_s| >= constants_barrier_sds / sqrt(d)`` (reaching the
+      threshold is then an escape against the drift, which two moments do not describe; the
+      row's ``stable_zeros``, from :func:`theory.verify.numerics.diffusion_summary`);
     * every included point must be consistent with the band: ``|l_i| <= ln(band) + 3 s_i``;
     * the systematic error, the bias-corrected root mean square ``S = sqrt(mean(l_i^2 - s_i^2))``
       (``0`` when negative), must be resolved below the band: ``S + 3 SE(S) <= ln(band)``, with
@@ -527,7 +530,7 @@ class ConstantsClaim:
     ----------
     rows : list of dict
         ``{"d", "eta", "diffusion_mean", "times"}`` (``times``: the point's hitting times, ``inf``
-        for censored runs).
+        for censored runs), and optionally ``"stable_zeros"`` (the drift's stable zeros).
     constants : PlanConstants
         Band, smallest ``d`` and the bootstrap stream.
     seed, B : int
@@ -560,6 +563,9 @@ class ConstantsClaim:
             return f"excluded: d < {self.c.constants_min_d}"
         if not np.all(np.isfinite(r["times"])):
             return "excluded: censored runs"
+        far = [m for m in r.get("stable_zeros", ()) if abs(m) >= self.c.constants_barrier_sds / math.sqrt(r["d"])]
+        if far:
+            return f"excluded: drift's stable zero at m = {min(far, key=abs):.3f}"
         if not (math.isfinite(r["diffusion_mean"]) and r["diffusion_mean"] > 0):
             return "excluded: no diffusion mean"
         return None

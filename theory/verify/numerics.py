@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory.diffusion import mean_hitting_time, one_step_moments
+from theory.diffusion import hitting_time_profile, one_step_moments
 from theory.simulate.cases import model_for
 
-__all__ = ["diffusion_point", "one_step_trap"]
+__all__ = ["diffusion_point", "diffusion_summary", "one_step_trap"]
 
 
 def diffusion_point(case: dict, d: int, eta: float, gamma: float, m_thr: float, signed: bool, start: str) -> float:
@@ -22,12 +22,32 @@ def diffusion_point(case: dict, d: int, eta: float, gamma: float, m_thr: float, 
     >>> 1000 < diffusion_point(case, 30, 0.0, 0.002, 0.5, False, "uniform") < 10000
     True
     """
+    return diffusion_summary(case, d, eta, gamma, m_thr, signed, start)[0]
+
+
+def diffusion_summary(case: dict, d: int, eta: float, gamma: float, m_thr: float, signed: bool,
+                      start: str) -> tuple:
+    """``(mean, stable zeros)`` of the diffusion at one point (a worker task).
+
+    The mean hitting time (``nan`` when the numerics fail) and the overlaps where the exact
+    one-step drift has a stable zero inside the solve interval
+    (:meth:`theory.diffusion.HittingTimeProfile.stable_zeros`; empty on failure).
+
+    Examples
+    --------
+    >>> case = {"rule": "online", "loss": "correlation", "target": "h3", "student": "h3", "a": 1.0,
+    ...         "order": None, "keep_a": False, "psi": None, "noise": 0.0}
+    >>> mean, zeros = diffusion_summary(case, 30, 0.0, 0.002, 0.5, False, "uniform")
+    >>> 1000 < mean < 10000, [round(m, 2) for m in zeros]
+    (True, [-0.05])
+    """
     model = model_for(case, eta, d)
     try:
-        return float(mean_hitting_time(model.target, model.kernel, d=d, gamma=gamma, m_thr=m_thr, noise=model.noise,
-                                       a0=model.a0, signed=signed, start=start))
+        prof = hitting_time_profile(model.target, model.kernel, d=d, gamma=gamma, m_thr=m_thr, noise=model.noise,
+                                    a0=model.a0, signed=signed, start=start)
+        return float(prof.mean), prof.stable_zeros()
     except (ArithmeticError, ValueError, np.linalg.LinAlgError):  # numeric failure: reported as no mean
-        return float("nan")
+        return float("nan"), []
 
 
 def one_step_trap(case: dict, d: int, m_thr: float, eta: float, gamma: float):

