@@ -49,6 +49,13 @@ def test_fewer_runs_from_a_dimension_on():
     assert (cfg.null_runs_at(1600), cfg.null_runs_at(100)) == (10, 40)
 
 
+def test_the_large_profile_runs_80_runs_from_d_1000_so_that_its_crossing_sweeps_keep_a_finite_median():
+    # with 40 runs, 15 of one d = 1600 point were trapped: 8% of the bootstrap's resamples lost the median
+    cfg, table = profile_config("large", grid=(2400,))
+    assert table[0]["d"] == 2400 and cfg.fig_d == 2400
+    assert (cfg.runs_at(800), cfg.runs_at(1600), cfg.null_runs_at(1600)) == (100, 80, 10)
+
+
 def test_eta_top_fraction_moves_the_largest_eta_of_batch_reuse_inside_the_valid_range():
     cfg = replace(QUICK, rule="batch-reuse", eta_top_fraction=0.25)
     plan = _plan(cfg)
