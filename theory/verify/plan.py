@@ -78,8 +78,9 @@ class PlanConstants:
         such a zero the drift points back, so a run reaches the threshold (or the far side) by
         escaping it: a rare event whose time depends on the whole law of the step, while the
         diffusion keeps its first two moments.  Stable zeros inside the start's spread are the
-        equator's, which the diffusion describes (ratios 0.72 to 1.21 at every uncensored small
-        ``eta`` up to ``d = 1600`` in the large profile).  This rule was written after the large
+        equator's, which the diffusion describes (in the large profile the 38 included points
+        below the measured crossing, ``d = 50..1600``, have ratios 0.75 to 1.38, all inside the
+        band up to 3 SE).  This rule was written after the large
         profile's first run, where the claim failed at ``d >= 1600`` and large ``eta``
         (docs/scale.md says what it was fixed from).
     constants_stream : int
