@@ -73,6 +73,7 @@ __all__ = [
     "NumericFloat",
     "OneStepMoments",
     "HittingTimeProfile",
+    "stable_zeros",
     "one_step_moments",
     "mean_exit_time",
     "hitting_time_profile",
@@ -146,12 +147,7 @@ class HittingTimeProfile:
     label: str = field(default="numeric")
 
     def stable_zeros(self, rtol: float = 1e-6) -> list:
-        """Overlaps where the drift crosses from ``b > 0`` to ``b < 0`` as ``m`` grows: its stable zeros.
-
-        Read off the quadrature values ``b_nodes``: a node's sign counts only where
-        ``|b| > rtol max|b|`` (so rounding near a zero of ``b`` cannot make one), and each zero is
-        placed by linear interpolation between the two signed nodes around it.  Zeros at the
-        ends of the grid (the absorbing threshold) are not interior and are not listed.
+        """The drift's stable zeros, read off the quadrature values ``b_nodes`` (:func:`stable_zeros`).
 
         Examples
         --------
@@ -167,16 +163,29 @@ class HittingTimeProfile:
         >>> [round(m, 2) for m in prof.stable_zeros()], bool(prof.b_nodes[40] < 0)
         ([-0.05], True)
         """
-        b = np.asarray(self.b_nodes, float)
-        tol = rtol * float(np.max(np.abs(b))) if b.size else 0.0
-        signed = [(float(m), 1 if v > 0 else -1) for m, v in zip(self.m_nodes, b) if abs(v) > tol]
-        bs = dict(zip((float(m) for m in self.m_nodes), b))
-        zeros = []
-        for (m0, s0), (m1, s1) in zip(signed, signed[1:]):
-            if s0 > 0 > s1:
-                b0, b1 = bs[m0], bs[m1]
-                zeros.append(float(m0 + (m1 - m0) * b0 / (b0 - b1)))
-        return zeros
+        return stable_zeros(self.m_nodes, self.b_nodes, rtol)
+
+
+def stable_zeros(m_grid, b, rtol: float = 1e-6) -> list:
+    """Overlaps where a drift ``b`` on an increasing ``m_grid`` crosses from ``b > 0`` to ``b < 0``.
+
+    A node's sign counts only where ``|b| > rtol max|b|`` (so rounding near a zero of ``b``
+    cannot make one), and each zero is placed by linear interpolation between the two signed
+    nodes around it; zeros beyond the ends of the grid are not listed.
+
+    Examples
+    --------
+    The rounding-level ``-1e-12`` makes no zero of its own; the crossing back up at ``0.15`` is
+    unstable and is not listed:
+
+    >>> stable_zeros([-0.2, -0.1, 0.0, 0.1, 0.2], [1.0, 0.5, -1e-12, -0.5, 1.0])
+    [0.0]
+    """
+    m = np.asarray(m_grid, float)
+    b = np.asarray(b, float)
+    tol = rtol * float(np.max(np.abs(b))) if b.size else 0.0
+    k = np.flatnonzero(np.abs(b) > tol)
+    return [float(m[i] - b[i] * (m[j] - m[i]) / (b[j] - b[i])) for i, j in zip(k, k[1:]) if b[i] > 0 > b[j]]
 
 
 # ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory.diffusion import hitting_time_profile, one_step_moments
+from theory.diffusion import hitting_time_profile, one_step_moments, stable_zeros
 from theory.simulate.cases import model_for
 
 __all__ = ["diffusion_point", "diffusion_summary", "one_step_trap"]
@@ -56,7 +56,5 @@ def one_step_trap(case: dict, d: int, m_thr: float, eta: float, gamma: float):
     grid = np.linspace(-m_thr, 0.0, 101)[1:-1]
     b = np.asarray(one_step_moments(model.target, model.kernel, d=d, gamma=gamma, m_grid=grid,
                                     noise=model.noise, a0=model.a0)[0])
-    for k in range(len(grid) - 1):
-        if b[k] > 0 >= b[k + 1]:
-            return float(grid[k] - b[k] * (grid[k + 1] - grid[k]) / (b[k + 1] - b[k]))
-    return None
+    zeros = stable_zeros(grid, b)
+    return zeros[0] if zeros else None
